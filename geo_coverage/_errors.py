@@ -1,0 +1,64 @@
+"""Exception classes raised by geo_coverage; the CLI turns them into one readable line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GeoCoverageError(Exception):
+    """Base class of every error geo_coverage raises on purpose (not a bug)."""
+
+
+class ConfigError(GeoCoverageError, ValueError):
+    """The city config file is missing, broken YAML, or fails the schema."""
+
+
+class NetworkError(GeoCoverageError, ValueError):
+    """The walking network cannot be built from the configured source."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in an input layer, located as precisely as possible.
+
+    Parameters
+    ----------
+    file
+        Path of the input file as written in the config (or resolved).
+    row
+        1-based row as the user sees it (the spreadsheet row for CSV/XLSX, where
+        the header is row 1; the feature number for GIS files), or None for the
+        whole layer.
+    column
+        Column (header) name in the user's file, or None.
+    message
+        What is wrong and how to fix it.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class LayerError(GeoCoverageError, ValueError):
+    """One or more input layers are invalid; carries every finding, not only the first."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = list(findings)
+        n = len(self.findings)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input layers:"
+        super().__init__("\n".join([head, *(f"  - {f}" for f in self.findings)]))
+
+    @property
+    def first(self) -> Finding:
+        """The first finding (convenient in tests)."""
+        return self.findings[0]

@@ -1,0 +1,573 @@
+"""Assess coverage against the standards: care circle, area standard, subdistrict checks.
+
+Takes the walking network and the projected layers, prices every community origin
+to the nearest facility of each group with one multi-source search per group, and
+turns the results into per-community verdicts, a scorecard and a gap list.
+Coverage always comes from network travel times, never from drawn polygons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import Finding, LayerError
+from .layers import ROW_COL, Layers
+from .network import WalkNetwork
+from .reach import (
+    Snapped,
+    nearest_source_distances,
+    nearest_source_from_points,
+    pairs_within,
+    snap_points,
+)
+from .standards import FACILITY_TYPES, Standards
+
+SEARCH_LIMIT_MIN = 60.0
+"""Nearest-facility times are searched up to this walk, minutes (beyond: reported as '>60')."""
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where walks start: community entrances or a point on each compound's street side.
+
+    Attributes
+    ----------
+    community
+        Row index (into the communities frame) of each origin.
+    weight
+        Share of its community's households that start at this origin (sums to 1).
+    snapped
+        The origins snapped to the network.
+    points
+        Origin points in the network CRS.
+    """
+
+    community: np.ndarray
+    weight: np.ndarray
+    snapped: Snapped
+    points: np.ndarray
+
+
+def _street_side_points(network: WalkNetwork, geoms: np.ndarray) -> np.ndarray:
+    """For polygons, the boundary point nearest to a walkable street; points stay as they are."""
+    out = np.array(geoms, dtype=object)
+    is_poly = shapely.get_type_id(out) >= 3
+    if is_poly.any():
+        polys = out[is_poly]
+        (idx, edge), _ = network.edge_tree.query_nearest(
+            polys, return_distance=True, all_matches=False
+        )
+        lines = shapely.shortest_line(polys[idx], network.edge_geometry[edge])
+        starts = shapely.get_point(lines, 0)
+        poly_points = np.empty(len(polys), dtype=object)
+        poly_points[idx] = starts
+        out[is_poly] = poly_points
+    return out
+
+
+def community_origins(
+    network: WalkNetwork, communities: gpd.GeoDataFrame, entrances: gpd.GeoDataFrame | None = None
+) -> Origins:
+    """Build the origins of every community.
+
+    Communities with entrances start at their entrances (households split by the
+    entrances' ``households`` where given, else equally); the others start at the
+    point of their polygon nearest a walkable street (or at their point).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    communities
+        Communities in the network CRS.
+    entrances
+        Optional entrance points in the network CRS with ``community_id``.
+
+    Returns
+    -------
+    Origins
+        One or more origins per community.
+    """
+    ids = communities["id"].astype(str).to_numpy()
+    parts_c: list[np.ndarray] = []
+    parts_w: list[np.ndarray] = []
+    parts_p: list[np.ndarray] = []
+    has_entrance = np.zeros(len(ids), dtype=bool)
+    if entrances is not None and len(entrances):
+        pos = pd.Series(np.arange(len(ids)), index=ids)
+        comm = pos.loc[entrances["community_id"].astype(str)].to_numpy()
+        hh = entrances["households"].to_numpy(dtype=float)
+        frame = pd.DataFrame({"c": comm, "hh": hh})
+        given = frame.groupby("c")["hh"].transform(lambda s: s.notna().all() and s.sum() > 0)
+        count = frame.groupby("c")["hh"].transform("size")
+        total = frame.groupby("c")["hh"].transform("sum")
+        weight = np.where(given.astype(bool), hh / total.where(total > 0, 1), 1.0 / count)
+        parts_c.append(comm)
+        parts_w.append(np.asarray(weight, dtype=float))
+        parts_p.append(entrances.geometry.to_numpy())
+        has_entrance[comm] = True
+    rest = np.flatnonzero(~has_entrance)
+    parts_c.append(rest)
+    parts_w.append(np.ones(len(rest)))
+    parts_p.append(_street_side_points(network, communities.geometry.to_numpy()[rest]))
+    points = np.concatenate(parts_p)
+    xy = shapely.get_coordinates(points)
+    return Origins(
+        community=np.concatenate(parts_c).astype(np.int64),
+        weight=np.concatenate(parts_w),
+        snapped=snap_points(network, xy[:, 0], xy[:, 1]),
+        points=points,
+    )
+
+
+def check_snap_distances(
+    snapped: Snapped, frame: gpd.GeoDataFrame, rows: np.ndarray, *, file: str, limit_m: float
+) -> list[Finding]:
+    """Report points farther than ``limit_m`` from any walkable street (never snapped silently).
+
+    Parameters
+    ----------
+    snapped
+        The snapped points.
+    frame
+        The layer the points come from (for ``source_row``).
+    rows
+        Row index into ``frame`` of each snapped point.
+    file
+        The layer's file, for the message.
+    limit_m
+        The snap limit, metres.
+
+    Returns
+    -------
+    list of Finding
+        One per point beyond the limit.
+    """
+    far = np.flatnonzero(snapped.offset_m > limit_m)
+    return [
+        Finding(
+            file,
+            int(frame[ROW_COL].iloc[rows[i]]),
+            "geometry",
+            f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the nearest "
+            f"walkable street (limit {limit_m:,.0f} m): check its coordinates (GCJ-02 vs "
+            "WGS84? lon/lat swapped?) or use a network that covers it",
+        )
+        for i in far
+    ]
+
+
+def _minutes(distance_m: np.ndarray, speed_m_s: float) -> np.ndarray:
+    return distance_m / speed_m_s / 60.0
+
+
+def _group_times(
+    network: WalkNetwork,
+    facilities: gpd.GeoDataFrame,
+    fac_snap: Snapped,
+    origins: Origins,
+    types: tuple[str, ...],
+    limit_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each origin to the nearest facility whose type is in ``types``."""
+    mask = facilities["type"].isin(types).to_numpy()
+    idx = np.flatnonzero(mask)
+    subset = _take(fac_snap, idx)
+    reach = nearest_source_distances(network, subset, limit_m=limit_m)
+    dist, nearest = nearest_source_from_points(network, reach, origins.snapped, subset)
+    return dist, np.where(nearest >= 0, idx[np.clip(nearest, 0, None)], -1)
+
+
+def _take(snapped: Snapped, idx: np.ndarray) -> Snapped:
+    return Snapped(*(getattr(snapped, f)[idx] for f in Snapped.__dataclass_fields__))
+
+
+def _per_community(origins: Origins, n: int, values: np.ndarray, how: str) -> np.ndarray:
+    """Aggregate per-origin values per community: weighted 'share' of True, or 'min'."""
+    frame = pd.DataFrame({"c": origins.community, "w": origins.weight, "x": values})
+    if how == "share":
+        out = (frame["w"] * frame["x"].astype(float)).groupby(frame["c"]).sum()
+    else:
+        out = frame.groupby("c")["x"].min()
+    return out.reindex(np.arange(n)).to_numpy()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the assessment computed, ready for maps and exports (network CRS).
+
+    Attributes
+    ----------
+    communities
+        One row per community with times, verdicts, area figures and gap reasons.
+    facilities
+        One row per facility with households and elderly within the care circle.
+    subdistricts
+        One row per subdistrict with its checks (None when no subdistrict layer).
+    scorecard
+        One row per indicator: target, measured value, pass/fail and source.
+    gaps
+        The communities failing any check, with reasons and priority.
+    standards
+        The thresholds applied.
+    """
+
+    communities: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    subdistricts: gpd.GeoDataFrame | None
+    scorecard: pd.DataFrame
+    gaps: gpd.GeoDataFrame
+    standards: Standards
+
+
+def assess(
+    network: WalkNetwork, layers: Layers, standards: Standards, *, snap_limit_m: float = 300.0,
+    files: dict[str, str] | None = None,
+) -> Assessment:
+    """Run every check of the standards on a city.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    layers
+        Input layers in the network CRS.
+    standards
+        Thresholds to apply.
+    snap_limit_m
+        Origins and facilities farther than this from a walkable street are an error.
+    files
+        Layer name -> file path, for error messages.
+
+    Returns
+    -------
+    Assessment
+        Per-community, per-facility and per-subdistrict results, scorecard and gap list.
+
+    Raises
+    ------
+    LayerError
+        Points lie beyond the snap limit.
+    """
+    files = files or {}
+    fac = layers.facilities.copy()
+    com = layers.communities.copy()
+    speed = standards.walking_speed_m_s
+    circle_m = standards.care_circle_min * 60.0 * speed
+    limit_m = max(SEARCH_LIMIT_MIN, standards.care_circle_min) * 60.0 * speed
+
+    fac_xy = shapely.get_coordinates(fac.geometry.to_numpy())
+    fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
+    origins = community_origins(network, com, layers.entrances)
+    findings = check_snap_distances(
+        fac_snap, fac, np.arange(len(fac)), file=files.get("facilities", "facilities"),
+        limit_m=snap_limit_m,
+    )
+    findings += check_snap_distances(
+        origins.snapped, com, origins.community, file=files.get("communities", "communities"),
+        limit_m=snap_limit_m,
+    )
+    if findings:
+        raise LayerError(findings)
+
+    n = len(com)
+    dist, nearest = _group_times(network, fac, fac_snap, origins, standards.care_circle_types, limit_m)
+    covered_share = _per_community(origins, n, dist <= circle_m, "share")
+    best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
+    best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
+    com["walk_min"] = _minutes(best["d"].to_numpy(), speed).round(2)
+    near = best["f"].fillna(-1).astype(int).to_numpy()
+    com["nearest_id"] = np.where(near >= 0, fac["id"].to_numpy()[near], "")
+    com["nearest_name"] = np.where(near >= 0, fac["name"].to_numpy()[near], "")
+    com["nearest_type"] = np.where(near >= 0, fac["type"].to_numpy()[near], "")
+    com["covered_share"] = covered_share.round(4)
+    com["covered"] = covered_share >= 1.0 - 1e-9
+
+    dc_dist, _ = _group_times(network, fac, fac_snap, origins, standards.day_care_types, limit_m)
+    com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= 1 - 1e-9
+    for ftype in FACILITY_TYPES:
+        if (fac["type"] == ftype).any():
+            d, _ = _group_times(network, fac, fac_snap, origins, (ftype,), limit_m)
+            com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(2)
+
+    com = _area_standard(com, fac, standards)
+    com = _catchment_area(network, com, fac, fac_snap, origins, standards, circle_m)
+    fac = _facility_catchments(network, fac, fac_snap, com, origins, standards, circle_m)
+    subs = None
+    if layers.subdistricts is not None:
+        subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
+    com = _reasons(com, subs)
+    scorecard = build_scorecard(com, fac, subs, standards)
+    gaps = com[com["reasons_zh"] != ""].sort_values(["priority", "id"], ascending=[False, True])
+    return Assessment(com, fac, subs, scorecard, gaps.reset_index(drop=True), standards)
+
+
+def _area_standard(
+    com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, standards: Standards
+) -> gpd.GeoDataFrame:
+    """Compound scope: floor area inside (or assigned to) the compound vs households/100 × 20 m²."""
+    com = com.copy()
+    aged = (com["elderly"] / com["population"]).to_numpy(dtype=float)
+    com["elderly_share"] = np.round(aged, 4)
+    uplift = np.where(aged >= standards.moderately_aged_share, standards.aged_area_uplift, 1.0)
+    com["required_m2"] = np.round(
+        com["households"] / 100.0 * standards.area_per_100_households_m2 * uplift, 1
+    )
+    inside = np.zeros(len(com))
+    care = fac[fac["type"].isin(standards.care_circle_types)]
+    polys = com.geometry.to_numpy()
+    if len(care):
+        tree = shapely.STRtree(care.geometry.to_numpy())
+        c_idx, f_idx = tree.query(polys, predicate="contains")
+        np.add.at(inside, c_idx, care["floor_area_m2"].fillna(0).to_numpy()[f_idx])
+    com["available_m2"] = np.round(com["facility_area_m2"].fillna(0).to_numpy() + inside, 1)
+    com["deficit_m2"] = np.round(np.maximum(com["required_m2"] - com["available_m2"], 0.0), 1)
+    com["meets_area"] = com["deficit_m2"] <= 0
+    if "land_area_m2" in com and com["land_area_m2"].notna().any():
+        com["required_land_m2"] = np.round(com["population"] * standards.land_per_resident_m2, 1)
+    return com
+
+
+def _catchment_area(
+    network: WalkNetwork,
+    com: gpd.GeoDataFrame,
+    fac: gpd.GeoDataFrame,
+    fac_snap: Snapped,
+    origins: Origins,
+    standards: Standards,
+    circle_m: float,
+) -> gpd.GeoDataFrame:
+    """Catchment scope (two-step floating catchment): reachable m² per 100 households."""
+    com = com.copy()
+    idx = np.flatnonzero(fac["type"].isin(standards.care_circle_types).to_numpy())
+    pairs = pairs_within(network, _take(fac_snap, idx), origins.snapped, limit_m=circle_m)
+    pairs["community"] = origins.community[pairs["point"].to_numpy()]
+    pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
+    # a community counts once per facility, with the share of its households that reach it
+    reach = pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
+    hh = com["households"].to_numpy(dtype=float)
+    reach["households"] = hh[reach["community"].to_numpy()] * reach["weight"].to_numpy()
+    demand = reach.groupby("source")["households"].sum()
+    area = fac["floor_area_m2"].fillna(0).to_numpy()[idx]
+    ratio = pd.Series(area, index=np.arange(len(idx))) / demand.reindex(np.arange(len(idx)))
+    reach["m2_per_household"] = ratio.reindex(reach["source"]).to_numpy() * reach["weight"]
+    per_hh = reach.groupby("community")["m2_per_household"].sum().reindex(np.arange(len(com)))
+    com["catchment_m2_per_100hh"] = np.round(per_hh.fillna(0).to_numpy() * 100.0, 2)
+    com["meets_area_catchment"] = (
+        com["catchment_m2_per_100hh"] >= standards.area_per_100_households_m2 - 1e-9
+    )
+    return com
+
+
+def _facility_catchments(
+    network: WalkNetwork,
+    fac: gpd.GeoDataFrame,
+    fac_snap: Snapped,
+    com: gpd.GeoDataFrame,
+    origins: Origins,
+    standards: Standards,
+    circle_m: float,
+) -> gpd.GeoDataFrame:
+    """Households and elderly within the care circle of each facility."""
+    fac = fac.copy()
+    pairs = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
+    pairs["community"] = origins.community[pairs["point"].to_numpy()]
+    pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
+    reach = pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
+    for col in ("households", "elderly"):
+        values = com[col].fillna(0).to_numpy(dtype=float)[reach["community"].to_numpy()]
+        total = pd.Series(values * reach["weight"].to_numpy()).groupby(reach["source"]).sum()
+        fac[f"{col}_within"] = np.round(total.reindex(np.arange(len(fac))).fillna(0).to_numpy())
+    return fac
+
+
+def _subdistricts(
+    network: WalkNetwork,
+    subs: gpd.GeoDataFrame,
+    com: gpd.GeoDataFrame,
+    fac: gpd.GeoDataFrame,
+    fac_snap: Snapped,
+    standards: Standards,
+) -> gpd.GeoDataFrame:
+    """Per subdistrict: centres, coverage shares, beds per 1000 elderly, health co-location."""
+    subs = subs.copy().reset_index(drop=True)
+    tree = shapely.STRtree(subs.geometry.to_numpy())
+    f_pts, s_idx = tree.query(fac.geometry.to_numpy(), predicate="within")
+    fac_sub = pd.Series(-1, index=np.arange(len(fac)))
+    fac_sub.iloc[f_pts] = s_idx
+    if "subdistrict" in com and com["subdistrict"].notna().all():
+        com_sub = com["subdistrict"].map(pd.Series(subs.index, index=subs["name"])).fillna(-1)
+    else:
+        c_pts, cs_idx = tree.query(com.geometry.representative_point().to_numpy(), "within")
+        com_sub = pd.Series(-1, index=np.arange(len(com)))
+        com_sub.iloc[c_pts] = cs_idx
+    com_sub = com_sub.to_numpy().astype(int)
+    fsub = fac_sub.to_numpy()
+    rows = []
+    centre = fac["type"].eq("centre").to_numpy()
+    health = np.flatnonzero(fac["type"].eq("health").to_numpy())
+    colocated = np.zeros(len(fac), dtype=bool)
+    if centre.any() and len(health):
+        reach = nearest_source_distances(network, _take(fac_snap, health))
+        d, _ = nearest_source_from_points(network, reach, _take(fac_snap, np.flatnonzero(centre)),
+                                          _take(fac_snap, health))
+        colocated[np.flatnonzero(centre)] = (
+            d <= standards.health_colocation_min * 60 * standards.walking_speed_m_s
+        )
+    beds = fac["beds"].fillna(0).to_numpy()
+    nursing = fac["nursing_beds"].fillna(0).to_numpy()
+    for s in range(len(subs)):
+        in_c = com_sub == s
+        in_f = fsub == s
+        hh = com["households"].to_numpy()[in_c]
+        elderly = com["elderly"].fillna(0).to_numpy()[in_c].sum()
+        n_centres = int((in_f & centre).sum())
+        rows.append(
+            {
+                "communities": int(in_c.sum()),
+                "households": float(hh.sum()),
+                "elderly": float(elderly),
+                "centres": n_centres,
+                "has_centre": n_centres >= standards.centres_per_subdistrict,
+                "covered_households_share": _safe_share(
+                    (hh * com["covered_share"].to_numpy()[in_c]).sum(), hh.sum()
+                ),
+                "day_care_share": _safe_share(com["day_care_covered"].to_numpy()[in_c].sum(),
+                                              in_c.sum()),
+                "beds": float(beds[in_f].sum()),
+                "beds_per_1000_elderly": round(1000 * _safe_share(beds[in_f].sum(), elderly), 1),
+                "centres_colocated": int((in_f & centre & colocated).sum()),
+            }
+        )
+    return gpd.GeoDataFrame(
+        pd.concat([subs.reset_index(drop=True), pd.DataFrame(rows)], axis=1),
+        geometry="geometry", crs=subs.crs,
+    ).assign(nursing_beds=[float(nursing[fsub == s].sum()) for s in range(len(subs))])
+
+
+def _safe_share(part: float, whole: float) -> float:
+    return round(float(part) / float(whole), 4) if whole else 0.0
+
+
+REASONS = {
+    "outside": ("不在15分钟养老服务圈内", "outside the 15-minute care circle"),
+    "partly": ("部分住户不在养老服务圈内", "some households outside the care circle"),
+    "area": ("养老服务用房面积不足", "elderly-service floor area below standard"),
+    "day_care": ("日间照料未覆盖", "no day-care facility within reach"),
+    "no_centre": ("所在街道无综合养老服务中心", "subdistrict lacks a comprehensive centre"),
+}
+
+
+def _reasons(com: gpd.GeoDataFrame, subs: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Reasons each community fails (Chinese and English) and its priority score.
+
+    Priority = elderly × (1 − covered_share) + elderly × deficit_m2 / required_m2:
+    the elderly outside the care circle plus the elderly weighted by the share of
+    floor area missing, so both kinds of gap count in the same unit (elderly affected).
+    """
+    com = com.copy()
+    flags = {
+        "outside": com["covered_share"].to_numpy() <= 0,
+        "partly": (com["covered_share"].to_numpy() > 0) & ~com["covered"].to_numpy(),
+        "area": ~com["meets_area"].to_numpy(),
+        "day_care": ~com["day_care_covered"].to_numpy(),
+    }
+    if subs is not None and "subdistrict" in com:
+        lacking = set(subs.loc[~subs["has_centre"], "name"])
+        flags["no_centre"] = com["subdistrict"].isin(lacking).to_numpy()
+    for lang, pos in (("zh", 0), ("en", 1)):
+        sep = "；" if lang == "zh" else "; "
+        com[f"reasons_{lang}"] = [
+            sep.join(REASONS[k][pos] for k, f in flags.items() if f[i]) for i in range(len(com))
+        ]
+    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
+    required = com["required_m2"].to_numpy()
+    deficit_share = np.divide(
+        com["deficit_m2"].to_numpy(), required, out=np.zeros(len(com)), where=required > 0
+    )
+    com["priority"] = np.round(elderly * (1 - com["covered_share"].to_numpy()) + elderly * deficit_share, 1)
+    return com
+
+
+def build_scorecard(
+    com: gpd.GeoDataFrame,
+    fac: gpd.GeoDataFrame,
+    subs: gpd.GeoDataFrame | None,
+    standards: Standards,
+) -> pd.DataFrame:
+    """One row per indicator: label, target, measured value, pass/fail and source.
+
+    Parameters
+    ----------
+    com, fac, subs
+        Assessed communities, facilities and subdistricts.
+    standards
+        The thresholds applied.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``indicator``, ``label_zh``, ``label_en``, ``target``, ``measured``,
+        ``unit``, ``passed``, ``source``.
+    """
+    hh = com["households"].to_numpy(dtype=float)
+    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
+    share = com["covered_share"].to_numpy()
+    rows = [
+        ("care_circle_households", "15分钟养老服务圈住户覆盖率", "Households in the care circle",
+         standards.care_circle_target_share, _safe_share((hh * share).sum(), hh.sum()), "share",
+         "care_circle_target_share"),
+        ("care_circle_elderly", "15分钟养老服务圈老年人覆盖率", "Elderly in the care circle",
+         standards.care_circle_target_share, _safe_share((elderly * share).sum(), elderly.sum()),
+         "share", "care_circle_target_share"),
+        ("care_circle_communities", "15分钟养老服务圈小区覆盖率", "Communities in the care circle",
+         standards.care_circle_target_share, _safe_share(com["covered"].sum(), len(com)), "share",
+         "care_circle_target_share"),
+        ("day_care_coverage", "社区日间照料机构覆盖率", "Day-care coverage of communities",
+         standards.day_care_coverage_share, _safe_share(com["day_care_covered"].sum(), len(com)),
+         "share", "day_care_coverage_share"),
+        ("area_standard", "小区养老用房达标率（每百户20㎡）", "Communities meeting the area standard",
+         standards.area_compliance_target_share, _safe_share(com["meets_area"].sum(), len(com)),
+         "share", "area_per_100_households_m2"),
+        ("area_deficit", "养老用房缺口面积", "Missing floor area (compound scope)",
+         0.0, float(com["deficit_m2"].sum()), "m2", "area_per_100_households_m2"),
+    ]
+    if subs is not None and len(subs):
+        elderly_total = float(subs["elderly"].sum())
+        beds_total = float(fac["beds"].fillna(0).sum())
+        nursing_total = float(fac["nursing_beds"].fillna(0).sum())
+        rows += [
+            ("subdistrict_centres", "街道综合养老服务中心覆盖率", "Subdistricts with a centre",
+             1.0, _safe_share(subs["has_centre"].sum(), len(subs)), "share",
+             "centres_per_subdistrict"),
+            ("beds_per_1000", "每千名老年人养老床位数", "Beds per 1000 elderly",
+             standards.beds_per_1000_elderly,
+             round(1000 * _safe_share(beds_total, elderly_total), 1), "beds",
+             "beds_per_1000_elderly"),
+            ("nursing_bed_share", "养老机构护理型床位占比", "Nursing-type bed share",
+             standards.nursing_bed_share, _safe_share(nursing_total, beds_total), "share",
+             "nursing_bed_share"),
+        ]
+        centres = fac["type"].eq("centre")
+        if centres.any() and fac["type"].eq("health").any():
+            colocated = float(subs["centres_colocated"].sum())
+            rows.append(
+                ("health_colocation", "养老服务中心与卫生服务站邻近设置率",
+                 "Centres next to a health station", 1.0,
+                 _safe_share(colocated, float(centres.sum())), "share", "health_colocation_min")
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=["indicator", "label_zh", "label_en", "target", "measured", "unit", "key"],
+    )
+    lower_is_better = frame["indicator"].eq("area_deficit")
+    frame["passed"] = np.where(
+        lower_is_better, frame["measured"] <= frame["target"], frame["measured"] >= frame["target"]
+    )
+    frame["source"] = [standards.source(k) for k in frame["key"]]
+    return frame.drop(columns="key")

@@ -1,0 +1,278 @@
+"""The city config: a YAML file per city or district, parsed once into a frozen, validated object.
+
+Paths in the file resolve relative to the file's own folder. Unknown keys are
+rejected (a typo must not silently fall back to a default), and every error names
+the key, its line in the file, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_type_hints
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ._errors import ConfigError
+from .standards import FACILITY_TYPES, PROFILES, Standards, standards_from_profile
+
+_COORDS_PATTERN = r"^(wgs84|gcj02|bd09|EPSG:\d{4,6})$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkConfig(_Strict):
+    """Where the walking network comes from: exactly one of path, place, bbox, polygon."""
+
+    path: Path | None = Field(None, description="local .osm, .osm.pbf or .graphml file")
+    place: str | None = Field(None, description="osmnx download by place name (needs internet)")
+    bbox: tuple[float, float, float, float] | None = Field(
+        None, description="osmnx download by WGS84 box: west, south, east, north"
+    )
+    polygon: Path | None = Field(None, description="osmnx download inside a polygon file")
+    snap_limit_m: Annotated[float, Field(gt=0)] = 300.0
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> NetworkConfig:
+        given = [k for k in ("path", "place", "bbox", "polygon") if getattr(self, k) is not None]
+        if len(given) != 1:
+            msg = (
+                "give exactly one network source: path (local .osm/.osm.pbf/.graphml), "
+                f"place, bbox or polygon; got {given or 'none'}"
+            )
+            raise ValueError(msg)
+        if self.path is not None and not re.search(
+            r"\.(osm|osm\.pbf|pbf|graphml|osm\.bz2|xml)$", self.path.name
+        ):
+            msg = f"network path {self.path.name!r} must end in .osm, .osm.pbf or .graphml"
+            raise ValueError(msg)
+        return self
+
+
+class LayerConfig(_Strict):
+    """One input layer: file, coordinate system and column mapping."""
+
+    path: Path
+    coords: Annotated[str, Field(pattern=_COORDS_PATTERN)] = "wgs84"
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="tool column -> your header, e.g. {households: 户数}",
+    )
+    sheet: str | int | None = Field(None, description="XLSX sheet name or index")
+    encoding: str | None = Field(None, description="text encoding of CSV/Shapefile (utf-8, gbk)")
+
+
+class FacilityLayerConfig(LayerConfig):
+    """The facilities layer, with the city's own words for facility types."""
+
+    types: dict[str, str] = Field(
+        default_factory=dict,
+        description="your type word -> tool type key, e.g. {居家养老服务驿站: station}",
+    )
+
+    @model_validator(mode="after")
+    def _known_type_keys(self) -> FacilityLayerConfig:
+        bad = {word: key for word, key in self.types.items() if key not in FACILITY_TYPES}
+        if bad:
+            msg = (
+                f"unknown facility type key(s) {bad}; map each word to one of "
+                f"{', '.join(FACILITY_TYPES)}"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class LayersConfig(_Strict):
+    """Input layers of a city."""
+
+    facilities: FacilityLayerConfig
+    communities: LayerConfig
+    entrances: LayerConfig | None = None
+    subdistricts: LayerConfig | None = None
+    candidates: LayerConfig | None = None
+
+
+def _threshold_fields() -> dict[str, Any]:
+    hints = get_type_hints(Standards)
+    return {k: (v | None, None) for k, v in hints.items() if k != "sources"}
+
+
+_Overrides = pydantic.create_model(  # type: ignore[call-overload]
+    "StandardOverrides",
+    __config__=ConfigDict(extra="forbid", frozen=True),
+    **_threshold_fields(),
+)
+
+
+class StandardConfig(_Strict):
+    """The standards profile and any city overrides of its thresholds."""
+
+    profile: Literal[PROFILES] = "inner-mongolia"  # type: ignore[valid-type]
+    overrides: _Overrides = Field(default_factory=_Overrides)  # type: ignore[valid-type]
+
+
+class OutputConfig(_Strict):
+    """Where and how results are written."""
+
+    folder: Path | None = Field(None, description="default: maps/<slug> beside configs/")
+    formats: tuple[Literal["csv", "xlsx", "gpkg"], ...] = ("csv", "xlsx", "gpkg")
+    language: Literal["zh", "en"] = "zh"
+    basemap: Literal["none", "osm", "tianditu", "amap"] | str = "none"
+    tianditu_key: str | None = None
+    offline: bool = True
+
+
+class CityConfig(_Strict):
+    """A validated city config (see ``configs/demo.yaml`` for a commented example)."""
+
+    city: str = Field(description="name shown on maps and scorecards, e.g. 示范区")
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    crs: str = Field("auto", description="'auto' or 'EPSG:<code>' of a metric CRS")
+    network: NetworkConfig
+    layers: LayersConfig
+    standard: StandardConfig = Field(default_factory=StandardConfig)
+    outputs: OutputConfig = Field(default_factory=OutputConfig)
+    source_file: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _crs_is_known(self) -> CityConfig:
+        if self.crs != "auto" and not re.fullmatch(r"EPSG:\d{4,6}", self.crs):
+            msg = f"crs must be 'auto' or 'EPSG:<code>', got {self.crs!r}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def standards(self) -> Standards:
+        """The thresholds of the chosen profile with this city's overrides applied."""
+        overrides = self.standard.overrides.model_dump(exclude_none=True)
+        for key, value in overrides.items():
+            if isinstance(value, list):
+                overrides[key] = tuple(value)
+        return standards_from_profile(
+            self.standard.profile,
+            overrides=overrides,
+            override_source=f"city config {self.source_file.name if self.source_file else ''}",
+        )
+
+    @property
+    def output_folder(self) -> Path:
+        """The folder outputs are written to."""
+        if self.outputs.folder is not None:
+            return self.outputs.folder
+        base = self.source_file.parent.parent if self.source_file else Path.cwd()
+        return base / "maps" / self.slug
+
+
+def _resolve_paths(data: Any, base: Path, keys: tuple[str, ...] = ("path", "polygon", "folder")):
+    """Return ``data`` with every path-valued key made absolute against ``base``."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if key in keys and isinstance(value, str):
+                out[key] = str((base / value).resolve()) if not Path(value).is_absolute() else value
+            else:
+                out[key] = _resolve_paths(value, base, keys)
+        return out
+    return data
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Return the 1-based line of the YAML node at ``loc`` (or its nearest parent)."""
+    line = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        child = next((v for k, v in node.value if k.value == str(part)), None)
+        if child is None:
+            key_node = None
+            break
+        key_node = next(k for k, v in node.value if v is child)
+        line = key_node.start_mark.line + 1
+        node = child
+    return line
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """List the keys allowed at the mapping that holds ``loc``."""
+    model: Any = CityConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        if field is None:
+            return []
+        ann = field.annotation
+        candidates = [a for a in getattr(ann, "__args__", (ann,)) if hasattr(a, "model_fields")]
+        if not candidates:
+            return []
+        model = candidates[0]
+    return [k for k in model.model_fields if k != "source_file"]
+
+
+def _format_errors(err: pydantic.ValidationError, path: Path, root: yaml.Node | None) -> str:
+    lines = [f"{path}: {err.error_count()} problem(s) in the config:"]
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(root, loc)
+        where = f"{key}" + (f" (line {line})" if line else "")
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            msg = f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{e['msg']} (got {e.get('input')!r})"
+        lines.append(f"  - {where}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path) -> CityConfig:
+    """Read and validate a city config YAML file.
+
+    Parameters
+    ----------
+    path
+        The YAML file, e.g. ``configs/demo.yaml``.
+
+    Returns
+    -------
+    CityConfig
+        The validated config; relative paths in it are resolved against the file's folder.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid YAML, or does not match the schema; the
+        message names every bad key with its line, the bad value and what is allowed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = (
+            f"{path}: config file not found (give the path to a .yaml file, e.g. configs/demo.yaml)"
+        )
+        raise ConfigError(msg)
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        msg = (
+            f"{path}:{where}: not valid YAML ({problem}); check indentation (spaces, not tabs) "
+            "and that every 'key: value' has a space after the colon"
+        )
+        raise ConfigError(msg) from None
+    if not isinstance(data, dict):
+        msg = f"{path}: the config must be a YAML mapping of keys (city, slug, network, layers …)"
+        raise ConfigError(msg)
+    data = _resolve_paths(data, path.resolve().parent)
+    data["source_file"] = str(path.resolve())
+    try:
+        return CityConfig.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(_format_errors(exc, path, root)) from None

@@ -1,0 +1,435 @@
+"""Build the walking network from a local OSM file or an osmnx download, as compact arrays.
+
+Every source ends in the same place: a table of walkable street segments in WGS84
+(``u``, ``v``, ``length``, ``geometry``), filtered with osmnx's "walk" semantics,
+treated as two-way (pedestrians ignore ``oneway``), reduced to its largest connected
+piece and projected to a metric CRS, then packed into a ``WalkNetwork`` of numpy
+arrays and a CSR matrix for the shortest-path search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from . import settings
+from ._errors import NetworkError
+from .config import CityConfig, NetworkConfig
+from .coords import projected_crs_for
+from .utils import log
+
+WGS84 = "EPSG:4326"
+_CACHE_VERSION = "1"
+_WAY_TAGS = ("highway", "area", "access", "foot", "service", "sidewalk", "sidewalk:both",
+             "sidewalk:left", "sidewalk:right")
+_EXCLUDED_HIGHWAY = (
+    "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|raceway|"
+    "razed|rest_area|services"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """A walking network in a projected CRS, as arrays.
+
+    Attributes
+    ----------
+    crs
+        The projected (metre) CRS of every coordinate.
+    node_x, node_y
+        Node coordinates in ``crs``, metres.
+    node_osmid
+        OSM id of each node (or a running number for synthetic networks).
+    edge_u, edge_v
+        Node indices of each undirected edge (street segment).
+    edge_length_m
+        Walking length of each edge along its geometry, metres.
+    edge_geometry
+        Shapely LineString of each edge in ``crs``, running from ``edge_u`` to ``edge_v``.
+    dropped_nodes
+        Nodes left out because they were not in the largest connected piece.
+    dropped_pieces
+        Number of connected pieces left out.
+    """
+
+    crs: pyproj.CRS
+    node_x: NDArray[np.float64]
+    node_y: NDArray[np.float64]
+    node_osmid: NDArray[np.int64]
+    edge_u: NDArray[np.int64]
+    edge_v: NDArray[np.int64]
+    edge_length_m: NDArray[np.float64]
+    edge_geometry: NDArray[np.object_]
+    dropped_nodes: int = 0
+    dropped_pieces: int = 0
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_x)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected edges."""
+        return len(self.edge_u)
+
+    @cached_property
+    def csr(self) -> sparse.csr_matrix:
+        """Symmetric adjacency matrix of edge lengths in metres (shortest parallel edge kept)."""
+        return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
+
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """Spatial index over the edge geometries."""
+        return shapely.STRtree(self.edge_geometry)
+
+    def edges_frame(self) -> gpd.GeoDataFrame:
+        """Return the edges as a GeoDataFrame in the network CRS."""
+        return gpd.GeoDataFrame(
+            {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_length_m},
+            geometry=self.edge_geometry,
+            crs=self.crs,
+        )
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Bounding box (minx, miny, maxx, maxy) of the nodes in the network CRS."""
+        return (
+            float(self.node_x.min()),
+            float(self.node_y.min()),
+            float(self.node_x.max()),
+            float(self.node_y.max()),
+        )
+
+
+def _symmetric_csr(
+    u: NDArray[np.int64], v: NDArray[np.int64], w: NDArray[np.float64], n: int
+) -> sparse.csr_matrix:
+    """Build a symmetric CSR matrix keeping the minimum weight of duplicate (i, j) pairs."""
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    weights = np.concatenate([w, w])
+    order = np.lexsort((weights, cols, rows))
+    rows, cols, weights = rows[order], cols[order], weights[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    rows, cols, weights = rows[first], cols[first], weights[first]
+    # csgraph treats explicit zeros as missing edges; keep zero-length links as tiny ones
+    weights = np.maximum(weights, 1e-9)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sparse.csr_matrix((weights, cols.astype(np.int32), indptr), shape=(n, n))
+
+
+def network_from_arrays(
+    node_x: NDArray[np.float64],
+    node_y: NDArray[np.float64],
+    edge_u: NDArray[np.int64],
+    edge_v: NDArray[np.int64],
+    *,
+    crs: Any,
+    edge_length_m: NDArray[np.float64] | None = None,
+    edge_geometry: NDArray[np.object_] | None = None,
+    node_osmid: NDArray[np.int64] | None = None,
+    keep_largest: bool = True,
+) -> WalkNetwork:
+    """Build a ``WalkNetwork`` from node coordinates and edge endpoints in a projected CRS.
+
+    Parameters
+    ----------
+    node_x, node_y
+        Node coordinates in ``crs``, metres.
+    edge_u, edge_v
+        Node indices of each undirected edge.
+    crs
+        A projected CRS with metre units (anything ``pyproj.CRS`` accepts).
+    edge_length_m
+        Edge lengths; default: the length of ``edge_geometry``.
+    edge_geometry
+        Edge LineStrings from u to v; default: straight segments.
+    node_osmid
+        Node ids; default ``0..n-1``.
+    keep_largest
+        Keep only the largest connected piece (default), reporting what was dropped.
+
+    Returns
+    -------
+    WalkNetwork
+        The network as arrays.
+    """
+    crs = pyproj.CRS.from_user_input(crs)
+    if not crs.is_projected:
+        msg = f"the network CRS must be projected (metres), got {crs.name}"
+        raise NetworkError(msg)
+    node_x = np.asarray(node_x, dtype=float)
+    node_y = np.asarray(node_y, dtype=float)
+    edge_u = np.asarray(edge_u, dtype=np.int64)
+    edge_v = np.asarray(edge_v, dtype=np.int64)
+    if edge_geometry is None:
+        coords = np.stack(
+            [np.column_stack([node_x[edge_u], node_y[edge_u]]),
+             np.column_stack([node_x[edge_v], node_y[edge_v]])],
+            axis=1,
+        )
+        edge_geometry = shapely.linestrings(coords)
+    if edge_length_m is None:
+        edge_length_m = shapely.length(edge_geometry)
+    if node_osmid is None:
+        node_osmid = np.arange(len(node_x), dtype=np.int64)
+    dropped_nodes = dropped_pieces = 0
+    if keep_largest and len(edge_u):
+        n = len(node_x)
+        adj = sparse.coo_matrix((np.ones(len(edge_u)), (edge_u, edge_v)), shape=(n, n))
+        n_pieces, labels = csgraph.connected_components(adj, directed=False)
+        used = np.zeros(n, dtype=bool)
+        used[edge_u] = used[edge_v] = True
+        sizes = np.bincount(labels[used], minlength=n_pieces)
+        largest = int(np.argmax(sizes))
+        keep_node = labels == largest
+        dropped_pieces = int((sizes > 0).sum() - 1)
+        dropped_nodes = int(used.sum() - keep_node.sum())
+        new_index = np.cumsum(keep_node) - 1
+        keep_edge = keep_node[edge_u]
+        node_x, node_y, node_osmid = node_x[keep_node], node_y[keep_node], node_osmid[keep_node]
+        edge_u, edge_v = new_index[edge_u[keep_edge]], new_index[edge_v[keep_edge]]
+        edge_length_m = np.asarray(edge_length_m)[keep_edge]
+        edge_geometry = np.asarray(edge_geometry)[keep_edge]
+    if len(edge_u) == 0:
+        msg = "the walking network has no edges; check the OSM file holds walkable highways"
+        raise NetworkError(msg)
+    return WalkNetwork(
+        crs=crs,
+        node_x=node_x,
+        node_y=node_y,
+        node_osmid=np.asarray(node_osmid, dtype=np.int64),
+        edge_u=edge_u,
+        edge_v=edge_v,
+        edge_length_m=np.asarray(edge_length_m, dtype=float),
+        edge_geometry=np.asarray(edge_geometry, dtype=object),
+        dropped_nodes=dropped_nodes,
+        dropped_pieces=dropped_pieces,
+    )
+
+
+def walkable_mask(tags: pd.DataFrame) -> NDArray[np.bool_]:
+    """Return which ways are walkable, with osmnx's ``network_type="walk"`` rules.
+
+    Parameters
+    ----------
+    tags
+        One row per way with OSM tag columns (``highway``, ``area``, ``access``,
+        ``foot``, ``service``, ``sidewalk*``); missing columns count as untagged.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask, True where pedestrians may walk.
+    """
+
+    def tag(name: str) -> pd.Series:
+        if name not in tags:
+            return pd.Series("", index=tags.index)
+        return tags[name].fillna("").astype(str)
+
+    highway = tag("highway")
+    mask = highway.ne("") & highway.ne("None")
+    mask &= ~tag("area").str.contains("yes")
+    mask &= ~tag("access").str.contains("private")
+    mask &= ~highway.str.contains(_EXCLUDED_HIGHWAY)
+    mask &= ~tag("foot").str.contains("no")
+    mask &= ~tag("service").str.contains("private")
+    for side in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
+        mask &= ~tag(side).str.contains("separate")
+    return mask.to_numpy()
+
+
+def _segments_from_osm_xml(path: Path) -> gpd.GeoDataFrame:
+    """Read walkable segments (u, v, length, geometry; WGS84) from an OSM XML file via osmnx."""
+    import osmnx as ox
+
+    saved = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = sorted(set(saved) | set(_WAY_TAGS))
+    try:
+        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+    finally:
+        ox.settings.useful_tags_way = saved
+    edges = ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
+    walk = edges[walkable_mask(edges)]
+    log(f"{path.name}: {len(walk):,} of {len(edges):,} OSM way segments are walkable")
+    G_walk = G.edge_subgraph(zip(walk["u"], walk["v"], walk["key"], strict=True)).copy()
+    G_walk = ox.simplify_graph(G_walk)
+    return ox.graph_to_gdfs(G_walk, nodes=False, fill_edge_geometry=True).reset_index()
+
+
+def _segments_from_pbf(path: Path) -> gpd.GeoDataFrame:
+    """Read walkable segments from an .osm.pbf file via pyrosm, filtered like osmnx."""
+    import pyrosm
+
+    osm = pyrosm.OSM(str(path))
+    extra = ["area", "foot", "service", "sidewalk:both", "sidewalk:left", "sidewalk:right"]
+    _, edges = osm.get_network(network_type="all", nodes=True, extra_attributes=extra)
+    if edges is None or len(edges) == 0:
+        msg = f"{path}: no highways in this .osm.pbf file"
+        raise NetworkError(msg)
+    walk = edges[walkable_mask(edges)]
+    log(f"{path.name}: {len(walk):,} of {len(edges):,} OSM way segments are walkable")
+    return walk[["u", "v", "length", "geometry"]].reset_index(drop=True)
+
+
+def _segments_from_graphml(path: Path) -> gpd.GeoDataFrame:
+    """Read segments from a GraphML saved by osmnx (assumed to be a walking network)."""
+    import osmnx as ox
+
+    G = ox.load_graphml(path)
+    return ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
+
+
+def _segments_from_download(cfg: NetworkConfig) -> gpd.GeoDataFrame:
+    """Download a walking network with osmnx (needs internet; osmnx caches responses)."""
+    import osmnx as ox
+
+    kwargs = {"network_type": "walk", "retain_all": True}
+    if cfg.place is not None:
+        G = ox.graph_from_place(cfg.place, **kwargs)
+    elif cfg.bbox is not None:
+        G = ox.graph_from_bbox(cfg.bbox, **kwargs)
+    else:
+        polygon = gpd.read_file(cfg.polygon).to_crs(WGS84).union_all()
+        G = ox.graph_from_polygon(polygon, **kwargs)
+    return ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
+
+
+def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> WalkNetwork:
+    """Project WGS84 street segments and pack them into a ``WalkNetwork``.
+
+    Parameters
+    ----------
+    segments
+        Columns ``u``, ``v`` (OSM node ids) and LineString geometry from u to v, in
+        WGS84 (EPSG:4326). Lengths are re-measured in the projected CRS.
+    crs
+        "auto" (CGCS2000 Gauss-Krüger zone in China, UTM elsewhere) or a metric CRS.
+
+    Returns
+    -------
+    WalkNetwork
+        The largest connected piece, projected.
+    """
+    if len(segments) == 0:
+        msg = "no walkable street segments found"
+        raise NetworkError(msg)
+    segments = segments.set_crs(WGS84, allow_override=True)
+    if str(crs) == "auto":
+        lon, lat = np.asarray(segments.geometry.union_all().envelope.centroid.coords[0])
+        crs = projected_crs_for(float(lon), float(lat))
+    projected = segments.to_crs(crs)
+    geoms = projected.geometry.to_numpy()
+    osm_u = segments["u"].to_numpy(dtype=np.int64)
+    osm_v = segments["v"].to_numpy(dtype=np.int64)
+    node_ids, inverse = np.unique(np.concatenate([osm_u, osm_v]), return_inverse=True)
+    edge_u, edge_v = inverse[: len(osm_u)], inverse[len(osm_u) :]
+    starts = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    ends = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    node_xy = np.empty((len(node_ids), 2))
+    node_xy[edge_u] = starts
+    node_xy[edge_v] = ends
+    # one undirected edge per (pair, length): drop the reverse twins of two-way streets
+    length = shapely.length(geoms)
+    key = pd.DataFrame(
+        {"a": np.minimum(edge_u, edge_v), "b": np.maximum(edge_u, edge_v), "l": length.round(3)}
+    )
+    unique = ~key.duplicated().to_numpy() & (edge_u != edge_v)
+    return network_from_arrays(
+        node_xy[:, 0],
+        node_xy[:, 1],
+        edge_u[unique],
+        edge_v[unique],
+        crs=crs,
+        edge_length_m=length[unique],
+        edge_geometry=geoms[unique],
+        node_osmid=node_ids,
+    )
+
+
+def _cache_key(cfg: NetworkConfig, crs: str) -> str | None:
+    if cfg.path is None:
+        return None
+    digest = hashlib.sha256(Path(cfg.path).read_bytes()).hexdigest()
+    return hashlib.sha256(json.dumps([_CACHE_VERSION, digest, crs]).encode()).hexdigest()[:24]
+
+
+def network_from_config(config: CityConfig) -> WalkNetwork:
+    """Build (or load from the cache) the walking network of a city.
+
+    Parameters
+    ----------
+    config
+        The city config; ``config.network`` names the source and ``config.crs`` the CRS.
+
+    Returns
+    -------
+    WalkNetwork
+        The projected walking network.
+
+    Raises
+    ------
+    NetworkError
+        The file is missing or unreadable, or holds no walkable streets.
+    """
+    cfg = config.network
+    if cfg.path is not None and not Path(cfg.path).is_file():
+        msg = f"{cfg.path}: network file not found; check network.path in the config"
+        raise NetworkError(msg)
+    key = _cache_key(cfg, config.crs) if settings.use_cache else None
+    cached = settings.cache_folder / "networks" / f"{key}.pkl" if key else None
+    if cached is not None and cached.is_file():
+        with cached.open("rb") as f:
+            network: WalkNetwork = pickle.load(f)  # noqa: S301 - our own cache file
+        log(f"network from cache: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
+        return network
+    network = network_from_segments(_segments_for(cfg), crs=config.crs)
+    log(
+        f"walking network: {network.n_nodes:,} nodes, {network.n_edges:,} edges, "
+        f"{network.edge_length_m.sum() / 1000:,.1f} km in {network.crs.name}; dropped "
+        f"{network.dropped_nodes:,} nodes in {network.dropped_pieces:,} disconnected pieces"
+    )
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(network, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cached)
+    return network
+
+
+def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:
+    """Dispatch on the network source."""
+    if cfg.path is None:
+        return _segments_from_download(cfg)
+    path = Path(cfg.path)
+    name = path.name.lower()
+    try:
+        if name.endswith(".pbf"):
+            return _segments_from_pbf(path)
+        if name.endswith(".graphml"):
+            return _segments_from_graphml(path)
+        return _segments_from_osm_xml(path)
+    except NetworkError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken file is a user error, not a bug
+        msg = f"{path}: cannot read the network file ({type(exc).__name__}: {exc})"
+        raise NetworkError(msg) from exc

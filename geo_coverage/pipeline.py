@@ -1,0 +1,145 @@
+"""The whole pipeline in one call: config → layers → network → travel times → assessment → outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from . import export
+from .assess import Assessment, assess
+from .config import CityConfig, load_config
+from .layers import Layers, layers_from_config
+from .maps import build_map
+from .network import WalkNetwork, network_from_config
+from .reach import isochrones_by_type, snap_points
+from .utils import log
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run produced.
+
+    Attributes
+    ----------
+    assessment
+        Per-community, facility and subdistrict results, scorecard and gap list.
+    isochrones
+        Dissolved isochrone polygons per facility type and band (network CRS).
+    network
+        The walking network used.
+    outputs
+        Files written (empty when ``write=False``).
+    """
+
+    assessment: Assessment
+    isochrones: gpd.GeoDataFrame
+    network: WalkNetwork
+    outputs: tuple[Path, ...]
+
+
+def prepare(config: CityConfig) -> tuple[Layers, WalkNetwork]:
+    """Load and check the layers, then build the network; layers come back in its CRS."""
+    layers = layers_from_config(config)
+    network = network_from_config(config)
+    return layers.to_crs(network.crs), network
+
+
+def _files(config: CityConfig) -> dict[str, str]:
+    return {
+        kind: str(getattr(config.layers, kind).path)
+        for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates")
+        if getattr(config.layers, kind) is not None
+    }
+
+
+def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
+    """Run the whole assessment of a city and write its outputs.
+
+    Parameters
+    ----------
+    config
+        A ``CityConfig`` or the path of a config YAML file.
+    write
+        Write the map, gap lists and scorecard to the config's output folder.
+
+    Returns
+    -------
+    Result
+        The assessment, isochrones, network and the files written.
+    """
+    if not isinstance(config, CityConfig):
+        config = load_config(config)
+    layers, network = prepare(config)
+    standards = config.standards
+    assessment = assess(
+        network, layers, standards, snap_limit_m=config.network.snap_limit_m, files=_files(config)
+    )
+    fac = layers.facilities
+    xy = shapely.get_coordinates(fac.geometry.to_numpy())
+    iso = isochrones_by_type(
+        network,
+        fac["type"].to_numpy(dtype=object),
+        snap_points(network, xy[:, 0], xy[:, 1]),
+        bands_min=standards.bands_min,
+        speed_m_s=standards.walking_speed_m_s,
+    )
+    isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=network.crs)
+    outputs = write_outputs(config, assessment, isochrones) if write else ()
+    return Result(assessment, isochrones, network, outputs)
+
+
+def write_outputs(
+    config: CityConfig, assessment: Assessment, isochrones: gpd.GeoDataFrame
+) -> tuple[Path, ...]:
+    """Write map, gap list, scorecard and layers to the config's output folder (atomically)."""
+    folder = config.output_folder
+    lang = config.outputs.language
+    gaps = export.gap_table(assessment.gaps, language=lang)
+    scorecard = export.scorecard_table(assessment.scorecard, language=lang)
+    written = []
+    formats = config.outputs.formats
+    if "csv" in formats:
+        written.append(export.save_csv(gaps, folder / "gaps.csv"))
+        written.append(export.save_csv(scorecard, folder / "scorecard.csv"))
+    if "xlsx" in formats:
+        sheets = {"缺口清单" if lang == "zh" else "gaps": gaps,
+                  "评分卡" if lang == "zh" else "scorecard": scorecard}
+        if assessment.subdistricts is not None:
+            sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
+                columns="geometry"
+            )
+        written.append(export.save_xlsx(sheets, folder / "gaps.xlsx"))
+    if "gpkg" in formats:
+        gpkg = {
+            "gaps": assessment.gaps.to_crs("EPSG:4326"),
+            "communities": assessment.communities.to_crs("EPSG:4326"),
+            "facilities": assessment.facilities.to_crs("EPSG:4326"),
+            "isochrones": isochrones.to_crs("EPSG:4326"),
+        }
+        if assessment.subdistricts is not None:
+            gpkg["subdistricts"] = assessment.subdistricts.to_crs("EPSG:4326")
+        written.append(export.save_gpkg(gpkg, folder / "gaps.gpkg"))
+    written.append(
+        export.save_text(
+            export.scorecard_json(
+                assessment.scorecard, city=config.city, profile=config.standard.profile
+            ),
+            folder / "scorecard.json",
+        )
+    )
+    written.append(
+        export.save_text(
+            export.scorecard_markdown(assessment.scorecard, city=config.city, language=lang),
+            folder / "scorecard.md",
+        )
+    )
+    fmap = build_map(
+        assessment, isochrones, city=config.city, language=lang, basemap=config.outputs.basemap
+    )
+    written.append(export.save_text(fmap.get_root().render(), folder / "map.html"))
+    for path in written:
+        log(f"wrote {path}")
+    return tuple(written)

@@ -1,0 +1,458 @@
+"""Travel times on the walking network: snapping, nearest-facility times and isochrones.
+
+The search is one multi-source Dijkstra over the network's CSR matrix: every
+facility becomes a virtual source node joined to both ends of the edge it snaps
+to, with the off-network walk and the walk along the edge as the joining costs, so
+the whole city's nearest-facility time (and which facility) comes out of a single
+``scipy.sparse.csgraph.dijkstra(..., min_only=True)`` call. Origins are then
+priced from the two ends of their own edge, plus the direct walk along that edge
+when a facility sits on the same edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from .network import WalkNetwork
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Points attached to their nearest network edge.
+
+    Attributes
+    ----------
+    edge
+        Index of the nearest edge of each point.
+    along_m
+        Distance from the edge's ``u`` end to the snap point, along the edge, metres.
+    offset_m
+        Straight-line distance from the point to the edge (the off-network walk), metres.
+    to_u_m, to_v_m
+        Walk from the point to the edge's u and v ends: offset plus the walk along it.
+    """
+
+    edge: NDArray[np.int64]
+    along_m: NDArray[np.float64]
+    offset_m: NDArray[np.float64]
+    to_u_m: NDArray[np.float64]
+    to_v_m: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
+def snap_points(network: WalkNetwork, x: NDArray[np.float64], y: NDArray[np.float64]) -> Snapped:
+    """Snap points to the nearest edge (not merely the nearest node) with a spatial index.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    x, y
+        Point coordinates in the network CRS, metres.
+
+    Returns
+    -------
+    Snapped
+        Nearest edge, position along it and off-network distance of each point.
+    """
+    points = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    if len(points) == 0:
+        empty = np.empty(0)
+        return Snapped(np.empty(0, dtype=np.int64), empty, empty, empty, empty)
+    (point_idx, edge_idx), dist = network.edge_tree.query_nearest(
+        points, return_distance=True, all_matches=False
+    )
+    edge = np.empty(len(points), dtype=np.int64)
+    offset = np.empty(len(points))
+    edge[point_idx] = edge_idx
+    offset[point_idx] = dist
+    along = shapely.line_locate_point(network.edge_geometry[edge], points)
+    length = network.edge_length_m[edge]
+    along = np.clip(along, 0.0, length)
+    return Snapped(edge, along, offset, offset + along, offset + (length - along))
+
+
+def _with_sources(network: WalkNetwork, sources: Snapped) -> sparse.csr_matrix:
+    """Return the network CSR with one extra row per source joined to its edge's two ends."""
+    base = network.csr
+    n, k = network.n_nodes, len(sources)
+    cols = np.column_stack(
+        [network.edge_u[sources.edge], network.edge_v[sources.edge]]
+    ).ravel()
+    weights = np.maximum(np.column_stack([sources.to_u_m, sources.to_v_m]).ravel(), 1e-9)
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, k + 1)])
+    indices = np.concatenate([base.indices, cols.astype(base.indices.dtype)])
+    data = np.concatenate([base.data, weights])
+    return sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+@dataclass(frozen=True)
+class NodeReach:
+    """Walking distance from every node to its nearest source.
+
+    Attributes
+    ----------
+    distance_m
+        Network walking distance to the nearest source, metres (inf beyond the limit).
+    nearest
+        Index (into the sources) of the nearest source, -1 beyond the limit.
+    """
+
+    distance_m: NDArray[np.float64]
+    nearest: NDArray[np.int64]
+
+
+def nearest_source_distances(
+    network: WalkNetwork, sources: Snapped, *, limit_m: float = np.inf
+) -> NodeReach:
+    """Walking distance from every node to the nearest source, in one multi-source pass.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources
+        Snapped sources (e.g. all facilities of one type).
+    limit_m
+        Stop the search at this distance, metres; nodes farther away get inf.
+
+    Returns
+    -------
+    NodeReach
+        Distance to and index of the nearest source for every node.
+    """
+    n = network.n_nodes
+    if len(sources) == 0:
+        return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+    graph = _with_sources(network, sources)
+    dist, _, origin = csgraph.dijkstra(
+        graph,
+        directed=True,
+        indices=np.arange(n, n + len(sources)),
+        min_only=True,
+        return_predecessors=True,
+        limit=limit_m,
+    )
+    nearest = np.where(origin[:n] >= 0, origin[:n] - n, -1).astype(np.int64)
+    return NodeReach(dist[:n], nearest)
+
+
+def nearest_source_from_points(
+    network: WalkNetwork, reach: NodeReach, points: Snapped, sources: Snapped
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Walking distance from each snapped point to its nearest source.
+
+    Counts the off-network walk from the point to its edge, the walk along the edge
+    to either end, the node distances of ``reach``, and the direct walk along the
+    edge when a source sits on the same edge as the point.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    reach
+        Node distances from ``nearest_source_distances`` for ``sources``.
+    points
+        The snapped origins.
+    sources
+        The snapped sources used to compute ``reach``.
+
+    Returns
+    -------
+    distance_m, nearest
+        Metres to the nearest source (inf if none within the search limit) and its index.
+    """
+    u = network.edge_u[points.edge]
+    v = network.edge_v[points.edge]
+    via_u = reach.distance_m[u] + points.to_u_m
+    via_v = reach.distance_m[v] + points.to_v_m
+    distance = np.minimum(via_u, via_v)
+    nearest = np.where(via_u <= via_v, reach.nearest[u], reach.nearest[v])
+    if len(sources) and len(points):
+        pairs = pd.DataFrame({"edge": points.edge, "p": np.arange(len(points))}).merge(
+            pd.DataFrame({"edge": sources.edge, "s": np.arange(len(sources))}), on="edge"
+        )
+        if len(pairs):
+            p, s = pairs["p"].to_numpy(), pairs["s"].to_numpy()
+            direct = (
+                points.offset_m[p]
+                + np.abs(points.along_m[p] - sources.along_m[s])
+                + sources.offset_m[s]
+            )
+            best = pd.DataFrame({"p": p, "s": s, "d": direct}).sort_values(["p", "d", "s"])
+            best = best.drop_duplicates("p")
+            p, s, d = best["p"].to_numpy(), best["s"].to_numpy(), best["d"].to_numpy()
+            better = d < distance[p]
+            distance[p[better]] = d[better]
+            nearest[p[better]] = s[better]
+    nearest = np.where(np.isfinite(distance), nearest, -1)
+    return distance, nearest.astype(np.int64)
+
+
+def source_distances(
+    network: WalkNetwork, sources: Snapped, *, limit_m: float
+) -> NDArray[np.float64]:
+    """Walking distance from each source separately to every node (for per-source isochrones).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources
+        Snapped sources; keep batches small, the result is dense (sources × nodes).
+    limit_m
+        Search limit, metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(sources), n_nodes), inf beyond the limit.
+    """
+    n = network.n_nodes
+    graph = _with_sources(network, sources)
+    dist = csgraph.dijkstra(
+        graph, directed=True, indices=np.arange(n, n + len(sources)), limit=limit_m
+    )
+    return dist[:, :n]
+
+
+def _cut_lines(lines: NDArray[np.object_], keep_m: NDArray[np.float64]) -> NDArray[np.object_]:
+    """Return the first ``keep_m`` metres of each line (vectorised substring from the start)."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    seg = np.hypot(*np.diff(coords, axis=0).T)
+    same = index[1:] == index[:-1]
+    seg = np.where(same, seg, 0.0)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    starts = np.searchsorted(index, np.arange(len(lines)))
+    cum = cum - cum[starts][index]
+    limit = np.asarray(keep_m)[index]
+    inside = cum <= limit
+    # the first vertex past the limit is replaced by the interpolated cut point
+    nxt = np.zeros(len(coords), dtype=bool)
+    nxt[1:] = (~inside[1:]) & inside[:-1] & same
+    prev_xy = np.vstack([coords[:1], coords[:-1]])
+    prev_cum = np.concatenate([[0.0], cum[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(nxt, (limit - prev_cum) / (cum - prev_cum), 0.0)
+    cut_xy = prev_xy + (coords - prev_xy) * t[:, None]
+    keep = inside | nxt
+    out_xy = np.where(nxt[:, None], cut_xy, coords)[keep]
+    out_index = index[keep]
+    counts = np.bincount(out_index, minlength=len(lines))
+    out = np.empty(len(lines), dtype=object)
+    ok = counts >= 2
+    if ok.any():
+        out[ok] = shapely.linestrings(out_xy[ok[out_index]], indices=out_index[ok[out_index]])
+    return out
+
+
+def reached_lines(
+    network: WalkNetwork, distance_m: NDArray[np.float64], budget_m: float
+) -> NDArray[np.object_]:
+    """Edge pieces reachable within ``budget_m`` given node distances (partial edges cut exactly).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    distance_m
+        Network distance of every node from the source(s), metres.
+    budget_m
+        Walking distance allowed, metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        LineStrings of every reached edge or edge piece, in the network CRS.
+    """
+    du = distance_m[network.edge_u]
+    dv = distance_m[network.edge_v]
+    length = network.edge_length_m
+    full = (du + dv + length) / 2.0 <= budget_m
+    from_u = np.clip(budget_m - du, 0.0, length)
+    from_v = np.clip(budget_m - dv, 0.0, length)
+    part_u = ~full & (from_u > 0)
+    part_v = ~full & (from_v > 0)
+    geoms = network.edge_geometry
+    pieces = [geoms[full]]
+    if part_u.any():
+        pieces.append(_cut_lines(geoms[part_u], from_u[part_u]))
+    if part_v.any():
+        pieces.append(_cut_lines(shapely.reverse(geoms[part_v]), from_v[part_v]))
+    out = np.concatenate(pieces) if pieces else np.empty(0, dtype=object)
+    return out[~shapely.is_missing(out)]
+
+
+def own_edge_lines(
+    network: WalkNetwork, sources: Snapped, budget_m: float
+) -> NDArray[np.object_]:
+    """The pieces of each source's own edge within ``budget_m`` of it, in both directions.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources
+        The snapped sources.
+    budget_m
+        Walking distance allowed, metres (the off-network leg is subtracted).
+
+    Returns
+    -------
+    numpy.ndarray
+        LineStrings in the network CRS.
+    """
+    reach = np.maximum(budget_m - sources.offset_m, 0.0)
+    length = network.edge_length_m[sources.edge]
+    start = np.clip(sources.along_m - reach, 0.0, length)
+    end = np.clip(sources.along_m + reach, 0.0, length)
+    lines = network.edge_geometry[sources.edge]
+    upto_end = _cut_lines(lines, end)
+    ok = ~shapely.is_missing(upto_end) & (end - start > 0)
+    rev = _cut_lines(shapely.reverse(upto_end[ok]), (end - start)[ok])
+    return rev[~shapely.is_missing(rev)]
+
+
+def isochrone_polygon(
+    network: WalkNetwork,
+    distance_m: NDArray[np.float64],
+    budget_m: float,
+    *,
+    sources: Snapped | None = None,
+    corridor_m: float = 50.0,
+) -> shapely.Geometry:
+    """Polygon of the streets reachable within ``budget_m``, buffered by a walking corridor.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    distance_m
+        Node distances from the source(s), metres.
+    budget_m
+        Walking distance allowed, metres.
+    sources
+        The source(s), to include their own edges and access legs.
+    corridor_m
+        Half-width of the corridor drawn around reached streets, metres.
+
+    Returns
+    -------
+    shapely.Geometry
+        A (Multi)Polygon in the network CRS; empty when nothing is reached.
+    """
+    lines = [reached_lines(network, distance_m, budget_m)]
+    if sources is not None and len(sources):
+        lines.append(own_edge_lines(network, sources, budget_m))
+    merged = np.concatenate(lines)
+    if len(merged) == 0:
+        return shapely.Polygon()
+    return shapely.buffer(shapely.multilinestrings(merged), corridor_m, quad_segs=4)
+
+
+def pairs_within(
+    network: WalkNetwork,
+    sources: Snapped,
+    points: Snapped,
+    *,
+    limit_m: float,
+    batch_size: int = 32,
+) -> pd.DataFrame:
+    """Every (source, point) pair within ``limit_m`` of walking, with its exact distance.
+
+    Used for catchments (two-step floating catchment, siting) where each source's own
+    reach matters, not only the nearest one. Searches run in batches of sources so
+    memory stays at ``batch_size × n_nodes``.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    sources, points
+        Snapped sources and snapped points.
+    limit_m
+        Walking limit, metres.
+    batch_size
+        Sources searched together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``source``, ``point`` (indices) and ``distance_m``.
+    """
+    frames = []
+    u = network.edge_u[points.edge]
+    v = network.edge_v[points.edge]
+    for start in range(0, len(sources), batch_size):
+        batch = Snapped(
+            *(getattr(sources, f)[start : start + batch_size] for f in Snapped.__dataclass_fields__)
+        )
+        dist = source_distances(network, batch, limit_m=limit_m)
+        via = np.minimum(dist[:, u] + points.to_u_m, dist[:, v] + points.to_v_m)
+        same = batch.edge[:, None] == points.edge[None, :]
+        direct = (
+            batch.offset_m[:, None]
+            + np.abs(batch.along_m[:, None] - points.along_m[None, :])
+            + points.offset_m[None, :]
+        )
+        via = np.where(same, np.minimum(via, direct), via)
+        s, p = np.nonzero(via <= limit_m)
+        frames.append(pd.DataFrame({"source": s + start, "point": p, "distance_m": via[s, p]}))
+    if not frames:
+        return pd.DataFrame({"source": [], "point": [], "distance_m": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def isochrones_by_type(
+    network: WalkNetwork,
+    facility_type: NDArray[np.object_],
+    facilities: Snapped,
+    *,
+    bands_min: tuple[float, ...],
+    speed_m_s: float,
+    corridor_m: float = 50.0,
+) -> pd.DataFrame:
+    """Dissolved isochrone polygons per facility type and band, one search per type.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    facility_type
+        Type key of each facility.
+    facilities
+        The snapped facilities.
+    bands_min
+        Walking-time bands, minutes, e.g. (5, 10, 15).
+    speed_m_s
+        Walking speed, m/s.
+    corridor_m
+        Half-width of the corridor around reached streets, metres.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``type``, ``band_min`` and ``geometry`` (network CRS), largest band first.
+    """
+    rows = []
+    limit_m = max(bands_min) * 60.0 * speed_m_s
+    for ftype in sorted(set(facility_type)):
+        idx = np.flatnonzero(facility_type == ftype)
+        subset = Snapped(*(getattr(facilities, f)[idx] for f in Snapped.__dataclass_fields__))
+        reach = nearest_source_distances(network, subset, limit_m=limit_m)
+        for band in sorted(bands_min, reverse=True):
+            geom = isochrone_polygon(
+                network, reach.distance_m, band * 60.0 * speed_m_s, sources=subset,
+                corridor_m=corridor_m,
+            )
+            rows.append({"type": ftype, "band_min": band, "geometry": geom})
+    return pd.DataFrame(rows, columns=["type", "band_min", "geometry"])

@@ -1,0 +1,46 @@
+"""Logging and progress helpers shared by every stage."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from . import settings
+
+T = TypeVar("T")
+
+_LOGGER = logging.getLogger("geo_coverage")
+
+
+def log(message: str, level: int | None = None) -> None:
+    """Log a status message through the ``geo_coverage`` logger.
+
+    Parameters
+    ----------
+    message
+        The text to log.
+    level
+        A ``logging`` level; defaults to ``settings.log_level``.
+    """
+    _LOGGER.log(settings.log_level if level is None else level, message)
+
+
+def progress(items: Iterable[T], *, desc: str, total: int | None = None) -> Iterator[T]:
+    """Wrap an iterable in a tqdm progress bar when ``settings.show_progress`` is on.
+
+    Parameters
+    ----------
+    items
+        What to iterate over.
+    desc
+        The bar's label.
+    total
+        Number of items, when ``items`` has no ``len``.
+    """
+    if not settings.show_progress:
+        yield from items
+        return
+    from tqdm.auto import tqdm
+
+    yield from tqdm(items, desc=desc, total=total, leave=False)
