@@ -226,7 +226,11 @@ class Assessment:
 
 
 def assess(
-    network: WalkNetwork, layers: Layers, standards: Standards, *, snap_limit_m: float = 300.0,
+    network: WalkNetwork,
+    layers: Layers,
+    standards: Standards,
+    *,
+    snap_limit_m: float = 300.0,
     files: dict[str, str] | None = None,
 ) -> Assessment:
     """Run every check of the standards on a city.
@@ -265,18 +269,26 @@ def assess(
     fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
     origins = community_origins(network, com, layers.entrances)
     findings = check_snap_distances(
-        fac_snap, fac, np.arange(len(fac)), file=files.get("facilities", "facilities"),
+        fac_snap,
+        fac,
+        np.arange(len(fac)),
+        file=files.get("facilities", "facilities"),
         limit_m=snap_limit_m,
     )
     findings += check_snap_distances(
-        origins.snapped, com, origins.community, file=files.get("communities", "communities"),
+        origins.snapped,
+        com,
+        origins.community,
+        file=files.get("communities", "communities"),
         limit_m=snap_limit_m,
     )
     if findings:
         raise LayerError(findings)
 
     n = len(com)
-    dist, nearest = _group_times(network, fac, fac_snap, origins, standards.care_circle_types, limit_m)
+    dist, nearest = _group_times(
+        network, fac, fac_snap, origins, standards.care_circle_types, limit_m
+    )
     covered_share = _per_community(origins, n, dist <= circle_m, "share")
     best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
     best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
@@ -293,11 +305,13 @@ def assess(
     for ftype in FACILITY_TYPES:
         if (fac["type"] == ftype).any():
             d, _ = _group_times(network, fac, fac_snap, origins, (ftype,), limit_m)
-            com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(2)
+            com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(
+                2
+            )
 
     com = _area_standard(com, fac, standards)
     com = _catchment_area(network, com, fac, fac_snap, origins, standards, circle_m)
-    fac = _facility_catchments(network, fac, fac_snap, com, origins, standards, circle_m)
+    fac = _facility_catchments(network, fac, fac_snap, com, origins, circle_m)
     subs = None
     if layers.subdistricts is not None:
         subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
@@ -370,7 +384,6 @@ def _facility_catchments(
     fac_snap: Snapped,
     com: gpd.GeoDataFrame,
     origins: Origins,
-    standards: Standards,
     circle_m: float,
 ) -> gpd.GeoDataFrame:
     """Households and elderly within the care circle of each facility."""
@@ -414,8 +427,9 @@ def _subdistricts(
     colocated = np.zeros(len(fac), dtype=bool)
     if centre.any() and len(health):
         reach = nearest_source_distances(network, _take(fac_snap, health))
-        d, _ = nearest_source_from_points(network, reach, _take(fac_snap, np.flatnonzero(centre)),
-                                          _take(fac_snap, health))
+        d, _ = nearest_source_from_points(
+            network, reach, _take(fac_snap, np.flatnonzero(centre)), _take(fac_snap, health)
+        )
         colocated[np.flatnonzero(centre)] = (
             d <= standards.health_colocation_min * 60 * standards.walking_speed_m_s
         )
@@ -437,8 +451,9 @@ def _subdistricts(
                 "covered_households_share": _safe_share(
                     (hh * com["covered_share"].to_numpy()[in_c]).sum(), hh.sum()
                 ),
-                "day_care_share": _safe_share(com["day_care_covered"].to_numpy()[in_c].sum(),
-                                              in_c.sum()),
+                "day_care_share": _safe_share(
+                    com["day_care_covered"].to_numpy()[in_c].sum(), in_c.sum()
+                ),
                 "beds": float(beds[in_f].sum()),
                 "beds_per_1000_elderly": round(1000 * _safe_share(beds[in_f].sum(), elderly), 1),
                 "centres_colocated": int((in_f & centre & colocated).sum()),
@@ -446,7 +461,8 @@ def _subdistricts(
         )
     return gpd.GeoDataFrame(
         pd.concat([subs.reset_index(drop=True), pd.DataFrame(rows)], axis=1),
-        geometry="geometry", crs=subs.crs,
+        geometry="geometry",
+        crs=subs.crs,
     ).assign(nursing_beds=[float(nursing[fsub == s].sum()) for s in range(len(subs))])
 
 
@@ -490,7 +506,9 @@ def _reasons(com: gpd.GeoDataFrame, subs: gpd.GeoDataFrame | None) -> gpd.GeoDat
     deficit_share = np.divide(
         com["deficit_m2"].to_numpy(), required, out=np.zeros(len(com)), where=required > 0
     )
-    com["priority"] = np.round(elderly * (1 - com["covered_share"].to_numpy()) + elderly * deficit_share, 1)
+    com["priority"] = np.round(
+        elderly * (1 - com["covered_share"].to_numpy()) + elderly * deficit_share, 1
+    )
     return com
 
 
@@ -519,47 +537,107 @@ def build_scorecard(
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
     share = com["covered_share"].to_numpy()
     rows = [
-        ("care_circle_households", "15分钟养老服务圈住户覆盖率", "Households in the care circle",
-         standards.care_circle_target_share, _safe_share((hh * share).sum(), hh.sum()), "share",
-         "care_circle_target_share"),
-        ("care_circle_elderly", "15分钟养老服务圈老年人覆盖率", "Elderly in the care circle",
-         standards.care_circle_target_share, _safe_share((elderly * share).sum(), elderly.sum()),
-         "share", "care_circle_target_share"),
-        ("care_circle_communities", "15分钟养老服务圈小区覆盖率", "Communities in the care circle",
-         standards.care_circle_target_share, _safe_share(com["covered"].sum(), len(com)), "share",
-         "care_circle_target_share"),
-        ("day_care_coverage", "社区日间照料机构覆盖率", "Day-care coverage of communities",
-         standards.day_care_coverage_share, _safe_share(com["day_care_covered"].sum(), len(com)),
-         "share", "day_care_coverage_share"),
-        ("area_standard", "小区养老用房达标率（每百户20㎡）", "Communities meeting the area standard",
-         standards.area_compliance_target_share, _safe_share(com["meets_area"].sum(), len(com)),
-         "share", "area_per_100_households_m2"),
-        ("area_deficit", "养老用房缺口面积", "Missing floor area (compound scope)",
-         0.0, float(com["deficit_m2"].sum()), "m2", "area_per_100_households_m2"),
+        (
+            "care_circle_households",
+            "15分钟养老服务圈住户覆盖率",
+            "Households in the care circle",
+            standards.care_circle_target_share,
+            _safe_share((hh * share).sum(), hh.sum()),
+            "share",
+            "care_circle_target_share",
+        ),
+        (
+            "care_circle_elderly",
+            "15分钟养老服务圈老年人覆盖率",
+            "Elderly in the care circle",
+            standards.care_circle_target_share,
+            _safe_share((elderly * share).sum(), elderly.sum()),
+            "share",
+            "care_circle_target_share",
+        ),
+        (
+            "care_circle_communities",
+            "15分钟养老服务圈小区覆盖率",
+            "Communities in the care circle",
+            standards.care_circle_target_share,
+            _safe_share(com["covered"].sum(), len(com)),
+            "share",
+            "care_circle_target_share",
+        ),
+        (
+            "day_care_coverage",
+            "社区日间照料机构覆盖率",
+            "Day-care coverage of communities",
+            standards.day_care_coverage_share,
+            _safe_share(com["day_care_covered"].sum(), len(com)),
+            "share",
+            "day_care_coverage_share",
+        ),
+        (
+            "area_standard",
+            "小区养老用房达标率（每百户20㎡）",
+            "Communities meeting the area standard",
+            standards.area_compliance_target_share,
+            _safe_share(com["meets_area"].sum(), len(com)),
+            "share",
+            "area_per_100_households_m2",
+        ),
+        (
+            "area_deficit",
+            "养老用房缺口面积",
+            "Missing floor area (compound scope)",
+            0.0,
+            float(com["deficit_m2"].sum()),
+            "m2",
+            "area_per_100_households_m2",
+        ),
     ]
     if subs is not None and len(subs):
         elderly_total = float(subs["elderly"].sum())
         beds_total = float(fac["beds"].fillna(0).sum())
         nursing_total = float(fac["nursing_beds"].fillna(0).sum())
         rows += [
-            ("subdistrict_centres", "街道综合养老服务中心覆盖率", "Subdistricts with a centre",
-             1.0, _safe_share(subs["has_centre"].sum(), len(subs)), "share",
-             "centres_per_subdistrict"),
-            ("beds_per_1000", "每千名老年人养老床位数", "Beds per 1000 elderly",
-             standards.beds_per_1000_elderly,
-             round(1000 * _safe_share(beds_total, elderly_total), 1), "beds",
-             "beds_per_1000_elderly"),
-            ("nursing_bed_share", "养老机构护理型床位占比", "Nursing-type bed share",
-             standards.nursing_bed_share, _safe_share(nursing_total, beds_total), "share",
-             "nursing_bed_share"),
+            (
+                "subdistrict_centres",
+                "街道综合养老服务中心覆盖率",
+                "Subdistricts with a centre",
+                1.0,
+                _safe_share(subs["has_centre"].sum(), len(subs)),
+                "share",
+                "centres_per_subdistrict",
+            ),
+            (
+                "beds_per_1000",
+                "每千名老年人养老床位数",
+                "Beds per 1000 elderly",
+                standards.beds_per_1000_elderly,
+                round(1000 * _safe_share(beds_total, elderly_total), 1),
+                "beds",
+                "beds_per_1000_elderly",
+            ),
+            (
+                "nursing_bed_share",
+                "养老机构护理型床位占比",
+                "Nursing-type bed share",
+                standards.nursing_bed_share,
+                _safe_share(nursing_total, beds_total),
+                "share",
+                "nursing_bed_share",
+            ),
         ]
         centres = fac["type"].eq("centre")
         if centres.any() and fac["type"].eq("health").any():
             colocated = float(subs["centres_colocated"].sum())
             rows.append(
-                ("health_colocation", "养老服务中心与卫生服务站邻近设置率",
-                 "Centres next to a health station", 1.0,
-                 _safe_share(colocated, float(centres.sum())), "share", "health_colocation_min")
+                (
+                    "health_colocation",
+                    "养老服务中心与卫生服务站邻近设置率",
+                    "Centres next to a health station",
+                    1.0,
+                    _safe_share(colocated, float(centres.sum())),
+                    "share",
+                    "health_colocation_min",
+                )
             )
     frame = pd.DataFrame(
         rows,

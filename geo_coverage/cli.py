@@ -51,8 +51,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     layers, network = prepare(config)
-    assess(network, layers, config.standards, snap_limit_m=config.network.snap_limit_m,
-           files=_files(config))
+    assess(
+        network,
+        layers,
+        config.standards,
+        snap_limit_m=config.network.snap_limit_m,
+        files=_files(config),
+    )
     print(
         f"OK: {args.config}: {len(layers.facilities)} facilities, {len(layers.communities)} "
         f"communities, network {network.n_nodes:,} nodes / {network.n_edges:,} edges"
@@ -93,8 +98,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _print_summary(result: object) -> None:
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
     for _, row in sc.iterrows():
-        value = f"{100 * row['measured']:.1f}%" if row["unit"] == "share" else f"{row['measured']:,.1f}"
-        target = f"{100 * row['target']:.0f}%" if row["unit"] == "share" else f"{row['target']:,.1f}"
+        value = (
+            f"{100 * row['measured']:.1f}%" if row["unit"] == "share" else f"{row['measured']:,.1f}"
+        )
+        target = (
+            f"{100 * row['target']:.0f}%" if row["unit"] == "share" else f"{row['target']:,.1f}"
+        )
         mark = "PASS" if row["passed"] else "FAIL"
         print(f"  [{mark}] {row['label_zh']} {value} (target {target})")
     print(f"  gaps: {len(result.assessment.gaps)} communities")  # type: ignore[attr-defined]
@@ -105,24 +114,34 @@ def _print_summary(result: object) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
-        prog="geo-coverage", description=DESCRIPTION,
+        prog="geo-coverage",
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress or log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    p = sub.add_parser("run", help="assess a city and write map, gap list and scorecard",
-                       description="Assess a city from its config and write every output.")
+    p = sub.add_parser(
+        "run",
+        help="assess a city and write map, gap list and scorecard",
+        description="Assess a city from its config and write every output.",
+    )
     p.add_argument("config", help="city config YAML, e.g. configs/demo.yaml")
     p.set_defaults(func=_cmd_run)
-    p = sub.add_parser("validate", help="check a config and its layers without writing",
-                       description="Check the config, every layer (columns, numbers, "
-                       "coordinates, ids, types, geometries) and that every point is near "
-                       "a walkable street. Lists all problems with file, row and column.")
+    p = sub.add_parser(
+        "validate",
+        help="check a config and its layers without writing",
+        description="Check the config, every layer (columns, numbers, "
+        "coordinates, ids, types, geometries) and that every point is near "
+        "a walkable street. Lists all problems with file, row and column.",
+    )
     p.add_argument("config", help="city config YAML")
     p.set_defaults(func=_cmd_validate)
-    p = sub.add_parser("demo", help="run the bundled demo city 示范区",
-                       description="Run the demo city shipped in layers/demo.")
+    p = sub.add_parser(
+        "demo",
+        help="run the bundled demo city 示范区",
+        description="Run the demo city shipped in layers/demo.",
+    )
     p.add_argument("--output", help="output folder (default maps/demo)")
     p.add_argument("--language", choices=["zh", "en"], help="labels on map and tables")
     p.set_defaults(func=_cmd_demo)
@@ -132,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geo-coverage`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(message)s")
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     if args.quiet:
         settings.show_progress = False
     try:

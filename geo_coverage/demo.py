@@ -31,6 +31,7 @@ NX, NY = 13, 13  # grid lines: x = 0..2400 m, y = 0..1800 m
 ARTERIALS_X = {0: "新华大街", 6: "中山路", 12: "东风路"}
 ARTERIALS_Y = {0: "南二环路", 6: "人民路", 12: "北垣街"}
 
+SUFFIXES = ("嘉园", "花园", "小区", "新村", "家园")
 SUBDISTRICTS = (
     ("S1", "新华街道", (0.0, 800.0)),
     ("S2", "中山街道", (800.0, 1600.0)),
@@ -75,20 +76,34 @@ def _streets_xml() -> str:
     lon, lat = _to_lonlat(xs, ys)
     ways: list[tuple[list[int], dict[str, str]]] = []
     for i in range(NX):
-        tags = {"highway": "primary", "name": ARTERIALS_X[i]} if i in ARTERIALS_X else {
-            "highway": "residential", "name": f"经{i}街"}
+        tags = (
+            {"highway": "primary", "name": ARTERIALS_X[i]}
+            if i in ARTERIALS_X
+            else {"highway": "residential", "name": f"经{i}街"}
+        )
         ways.append(([nodes[(i * DX, j * DY)] for j in range(NY)], tags))
     for j in range(NY):
-        tags = {"highway": "secondary", "name": ARTERIALS_Y[j]} if j in ARTERIALS_Y else {
-            "highway": "residential", "name": f"纬{j}路"}
+        tags = (
+            {"highway": "secondary", "name": ARTERIALS_Y[j]}
+            if j in ARTERIALS_Y
+            else {"highway": "residential", "name": f"纬{j}路"}
+        )
         ways.append(([nodes[(i * DX, j * DY)] for i in range(NX)], tags))
     ways.append(([nodes[xy] for xy in extra], {"highway": "footway", "name": "游园步道"}))
     ways.append(([nodes[xy] for xy in motorway], {"highway": "motorway", "name": "绕城高速"}))
     # not for pedestrians: a cycleway and a private service road inside blocks
-    ways.append(([nodes[(1800.0, 0.0)], nodes[(2000.0, 150.0)]],
-                 {"highway": "cycleway", "name": "自行车专用道"}))
-    ways.append(([nodes[(2000.0, 300.0)], nodes[(2200.0, 450.0)]],
-                 {"highway": "service", "access": "private"}))
+    ways.append(
+        (
+            [nodes[(1800.0, 0.0)], nodes[(2000.0, 150.0)]],
+            {"highway": "cycleway", "name": "自行车专用道"},
+        )
+    )
+    ways.append(
+        (
+            [nodes[(2000.0, 300.0)], nodes[(2200.0, 450.0)]],
+            {"highway": "service", "access": "private"},
+        )
+    )
     lines = [
         "<?xml version='1.0' encoding='UTF-8'?>",
         '<osm version="0.6" generator="geo_coverage demo city">',
@@ -115,11 +130,14 @@ def _polygon(x0: float, y0: float, x1: float, y1: float) -> list[list[list[float
 
 
 def _feature_collection(name: str, features: list[dict]) -> str:
-    return json.dumps(
-        {"type": "FeatureCollection", "name": name, "features": features},
-        ensure_ascii=False,
-        indent=1,
-    ) + "\n"
+    return (
+        json.dumps(
+            {"type": "FeatureCollection", "name": name, "features": features},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def _communities() -> str:
@@ -134,8 +152,8 @@ def _communities() -> str:
             k += 1
             x0, y0 = i * DX + 15.0, j * DY + 15.0
             households = int(rng.integers(6, 30)) * 20
-            population = int(round(households * rng.uniform(2.4, 2.9)))
-            elderly = int(round(population * rng.uniform(0.14, 0.30)))
+            population = round(households * rng.uniform(2.4, 2.9))
+            elderly = round(population * rng.uniform(0.14, 0.30))
             sub = next(name for _, name, (a, b) in SUBDISTRICTS if a <= x0 + 85.0 < b)
             # some older compounds have a small elderly room of their own
             area = int(rng.choice([0, 0, 0, 40, 60, 120]))
@@ -144,7 +162,7 @@ def _communities() -> str:
                     "type": "Feature",
                     "properties": {
                         "小区编号": f"C{k:02d}",
-                        "小区名称": f"{sub[:2]}{['嘉园', '花园', '小区', '新村', '家园'][k % 5]}{k}号院",
+                        "小区名称": f"{sub[:2]}{SUFFIXES[k % 5]}{k}号院",
                         "户数": households,
                         "常住人口": population,
                         "60岁以上人口": elderly,
@@ -179,7 +197,9 @@ def _facilities_csv() -> str:
     lon, lat = wgs84_to_gcj02(*_to_lonlat(xs, ys))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["编号", "名称", "类型", "建筑面积（㎡）", "床位数", "护理型床位数", "经度", "纬度"])
+    writer.writerow(
+        ["编号", "名称", "类型", "建筑面积（㎡）", "床位数", "护理型床位数", "经度", "纬度"]
+    )
     for f, lo, la in zip(FACILITIES, lon, lat, strict=True):
         writer.writerow([f[0], f[1], f[2], f[5], f[6], f[7], f"{lo:.7f}", f"{la:.7f}"])
     return out.getvalue()

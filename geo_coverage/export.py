@@ -103,8 +103,11 @@ def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     frame["lat"] = points.y.round(7)
     pos = 0 if language == "zh" else 1
     frame["nearest_type_label"] = frame["nearest_type"].map(
-        lambda t: (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos]
-        if t in FACILITY_TYPES else ""
+        lambda t: (
+            (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos]
+            if t in FACILITY_TYPES
+            else ""
+        )
     )
     cols = [c for c in GAP_COLUMNS if c in frame]
     table = pd.DataFrame(frame[cols])
@@ -168,16 +171,23 @@ def scorecard_json(scorecard: pd.DataFrame, *, city: str, profile: str) -> str:
         {k: (bool(v) if isinstance(v, np.bool_) else v) for k, v in row.items()}
         for row in scorecard.to_dict(orient="records")
     ]
-    return json.dumps(
-        {"city": city, "profile": profile, "indicators": records},
-        ensure_ascii=False, indent=2, default=float,
-    ) + "\n"
+    return (
+        json.dumps(
+            {"city": city, "profile": profile, "indicators": records},
+            ensure_ascii=False,
+            indent=2,
+            default=float,
+        )
+        + "\n"
+    )
 
 
 def scorecard_markdown(scorecard: pd.DataFrame, *, city: str, language: str = "zh") -> str:
     """The scorecard as a Markdown table."""
     table = scorecard_table(scorecard, language=language)
-    title = f"# {city} 养老服务设施评估" if language == "zh" else f"# {city}: elderly-care scorecard"
+    title = (
+        f"# {city} 养老服务设施评估" if language == "zh" else f"# {city}: elderly-care scorecard"
+    )
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     body = [

@@ -262,7 +262,7 @@ def _check_numeric(
 def _points_from_table(
     frame: pd.DataFrame, rows: np.ndarray, file: str, headers: dict[str, str]
 ) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
-    """Return lon/lat arrays from a table and findings for missing, out-of-range or swapped pairs."""
+    """Return lon/lat arrays and findings for missing, out-of-range or swapped pairs."""
     findings: list[Finding] = []
     lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
@@ -371,7 +371,7 @@ def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
 
 
 def _map_types(
-    gdf: gpd.GeoDataFrame, cfg: FacilityLayerConfig, file: str, header: str
+    gdf: gpd.GeoDataFrame, cfg: FacilityLayerConfig | LayerConfig, file: str, header: str
 ) -> tuple[gpd.GeoDataFrame, list[Finding]]:
     """Map the city's facility-type words to tool type keys; report words nobody knows."""
     words: dict[str, str] = {}
@@ -381,7 +381,7 @@ def _map_types(
         words[ftype.label_en.lower()] = key
         for alias in ftype.aliases:
             words[alias] = key
-    words.update(cfg.types)
+    words.update(getattr(cfg, "types", {}))
     raw = gdf["type"].astype(str).str.strip()
     mapped = raw.map(lambda w: words.get(w, words.get(w.lower())))
     findings = []
@@ -406,21 +406,15 @@ def _reproject_to_wgs84(gdf: gpd.GeoDataFrame, coords: str, file_crs: object) ->
     """Return ``gdf`` in WGS84, undoing a GCJ-02/BD-09 offset vertex by vertex."""
     if coords.startswith("EPSG:"):
         return gdf.set_crs(coords, allow_override=True).to_crs(WGS84)
-    if (
-        coords == "wgs84"
-        and file_crs is not None
-        and not gpd.GeoSeries(crs=file_crs).crs.is_geographic
-    ):
-        return gdf.to_crs(WGS84)
-    gdf = gdf.set_crs(WGS84, allow_override=True)
     if coords == "wgs84":
-        return gdf
+        return gdf.set_crs(file_crs or WGS84, allow_override=True).to_crs(WGS84)
 
     def convert(xy: np.ndarray) -> np.ndarray:
         lon, lat = to_wgs84(xy[:, 0], xy[:, 1], coords)
         return np.column_stack([lon, lat])
 
-    return gdf.set_geometry(shapely.transform(gdf.geometry.to_numpy(), convert))
+    converted = shapely.transform(gdf.geometry.to_numpy(), convert)
+    return gdf.set_geometry(converted).set_crs(WGS84, allow_override=True)
 
 
 def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
@@ -447,26 +441,7 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     spec = SPECS[kind]
     path = Path(cfg.path)
     file = str(path)
-    if not path.exists():
-        raise LayerError(
-            [
-                Finding(
-                    file,
-                    None,
-                    None,
-                    f"{kind} file not found; check layers.{kind}.path in the config",
-                )
-            ]
-        )
-    is_table = path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
-    try:
-        frame = _read_table(path, cfg) if is_table else _read_vector(path, cfg)
-    except Exception as exc:
-        raise LayerError([Finding(file, None, None, f"cannot read the file ({exc})")]) from None
-    if len(frame) == 0:
-        raise LayerError(
-            [Finding(file, None, None, f"the {kind} layer is empty; it needs at least one row")]
-        )
+    frame, is_table = _read_frame(kind, path, cfg)
     rows = np.arange(len(frame)) + (2 if is_table else 1)
     mapping, findings = _map_columns(frame, cfg, spec, file)
     if findings:
@@ -476,11 +451,11 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     keep = [c for c in [*spec.required, *spec.optional] if c in renamed]
     renamed, num_findings = _check_numeric(renamed, list(spec.numeric), rows, file, headers)
     findings += num_findings
+    file_crs = None
     if is_table:
         lon, lat, coord_findings = _points_from_table(renamed, rows, file, headers)
         findings += coord_findings
         gdf = gpd.GeoDataFrame(renamed[keep], geometry=gpd.points_from_xy(lon, lat), crs=None)
-        file_crs = None
     else:
         file_crs = frame.crs
         gdf = gpd.GeoDataFrame(renamed[keep], geometry=renamed.geometry.to_numpy(), crs=None)
@@ -488,18 +463,8 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     gdf = gdf.reset_index(drop=True)
     if not is_table:
         findings += _check_geometries(gdf, spec, file)
-    if "id" in gdf:
-        findings += _check_ids(gdf, file, headers["id"])
-    if "id" not in gdf:
-        gdf["id"] = [f"{kind[:3]}-{r}" for r in rows]
-    if kind == "facilities":
-        gdf, type_findings = _map_types(gdf, cfg, file, headers["type"])
-        findings += type_findings
-    if kind == "communities" and {"elderly", "population"} <= set(gdf.columns):
-        for i in np.flatnonzero((gdf["elderly"] > gdf["population"]).to_numpy()):
-            findings.append(
-                Finding(file, int(rows[i]), headers["elderly"], "elderly (60+) exceeds population")
-            )
+    gdf, value_findings = _check_values(kind, gdf, cfg, file, headers)
+    findings += value_findings
     if findings:
         raise LayerError(findings)
     gdf["id"] = gdf["id"].astype(str)
@@ -511,6 +476,48 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     gdf = _reproject_to_wgs84(gdf, cfg.coords, file_crs)
     log(f"{kind}: {len(gdf):,} features from {path.name}")
     return gdf
+
+
+def _read_frame(kind: str, path: Path, cfg: LayerConfig) -> tuple[pd.DataFrame, bool]:
+    """Read the file as a table or GIS layer; a missing, unreadable or empty file is an error."""
+    file = str(path)
+    if not path.exists():
+        msg = f"{kind} file not found; check layers.{kind}.path in the config"
+        raise LayerError([Finding(file, None, None, msg)])
+    is_table = path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
+    try:
+        frame = _read_table(path, cfg) if is_table else _read_vector(path, cfg)
+    except Exception as exc:  # any reader failure becomes a located finding
+        raise LayerError([Finding(file, None, None, f"cannot read the file ({exc})")]) from None
+    if len(frame) == 0:
+        msg = f"the {kind} layer is empty; it needs at least one row"
+        raise LayerError([Finding(file, None, None, msg)])
+    return frame, is_table
+
+
+def _check_values(
+    kind: str, gdf: gpd.GeoDataFrame, cfg: LayerConfig, file: str, headers: dict[str, str]
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Check ids, facility types and elderly counts; fill ids where the layer has none."""
+    findings: list[Finding] = []
+    if "id" in gdf:
+        findings += _check_ids(gdf, file, headers["id"])
+    else:
+        gdf["id"] = [f"{kind[:3]}-{r}" for r in gdf[ROW_COL]]
+    if kind == "facilities":
+        gdf, type_findings = _map_types(gdf, cfg, file, headers["type"])
+        findings += type_findings
+    if kind == "communities" and {"elderly", "population"} <= set(gdf.columns):
+        for i in np.flatnonzero((gdf["elderly"] > gdf["population"]).to_numpy()):
+            findings.append(
+                Finding(
+                    file,
+                    int(gdf[ROW_COL].iloc[i]),
+                    headers["elderly"],
+                    "elderly (60+) exceeds population",
+                )
+            )
+    return gdf, findings
 
 
 def layers_from_config(config: CityConfig) -> Layers:

@@ -8,7 +8,11 @@ HTML-escaped before it reaches the page.
 
 from __future__ import annotations
 
+import base64
 import html
+import importlib.util
+import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +46,7 @@ TEXT = {
     "subdistricts": ("街道", "Subdistricts"),
     "no_centre": ("缺综合养老服务中心的街道", "Subdistrict lacking a centre"),
     "isochrone": ("分钟步行圈", "-min walk"),
+    "care_circle": ("社区养老服务设施", "Community care facilities"),
     "households": ("户数", "households"),
     "elderly": ("60岁以上", "elderly 60+"),
     "walk": ("最近设施步行", "walk to nearest"),
@@ -60,8 +65,9 @@ def _t(key: str, language: str) -> str:
 
 
 def _esc(value: object) -> str:
-    """Escape text from input files for HTML."""
-    return html.escape(str(value), quote=True)
+    """Escape text from input files for HTML and for the JS template literals folium emits."""
+    text = html.escape(str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
 def community_status(communities: pd.DataFrame) -> np.ndarray:
@@ -140,17 +146,25 @@ def build_map(
         iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
         iso = iso.to_crs(WGS84)
         iso["geometry"] = iso.geometry.simplify(0.00002)
-        for (ftype, band), part in iso.groupby(["type", "band_min"], sort=True):
-            label = (FACILITY_TYPES[ftype].label_zh, FACILITY_TYPES[ftype].label_en)[pos]
+        order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
+        iso = iso.sort_values(
+            ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
+        )
+        for (name, band), part in iso.groupby(["group", "band_min"], sort=False):
+            if name in FACILITY_TYPES:
+                label = (FACILITY_TYPES[name].label_zh, FACILITY_TYPES[name].label_en)[pos]
+            else:
+                label = _t("care_circle", language)
             group = folium.FeatureGroup(
-                name=f"{label} {band:g}{_t('isochrone', language)}",
-                show=ftype == "centre" or band == max(iso["band_min"]),
+                name=f"{label} {band:g}{_t('isochrone', language)}", show=name == "care_circle"
             )
-            colour = TYPE_COLOURS.get(ftype, "#888888")
+            colour = TYPE_COLOURS.get(name, "#4575b4")
             folium.GeoJson(
                 part.geometry.iloc[0].__geo_interface__,
                 style_function=lambda _f, c=colour, b=band: {
-                    "color": c, "weight": 0.5, "fillColor": c,
+                    "color": c,
+                    "weight": 0.5,
+                    "fillColor": c,
                     "fillOpacity": BAND_OPACITY.get(float(b), 0.15),
                 },
             ).add_to(group)
@@ -163,8 +177,10 @@ def build_map(
                 ("", row["name"]),
                 (_t("households", language), int(row["households"])),
                 (_t("elderly", language), int(row["elderly"]) if pd.notna(row["elderly"]) else ""),
-                (_t("walk", language), f"{row['nearest_name']} {row['walk_min']:.1f} "
-                 f"{_t('minutes', language)}"),
+                (
+                    _t("walk", language),
+                    f"{row['nearest_name']} {row['walk_min']:.1f} {_t('minutes', language)}",
+                ),
                 (_t("required", language), f"{row['required_m2']:.0f} ㎡"),
                 (_t("available", language), f"{row['available_m2']:.0f} ㎡"),
                 ("", row[f"reasons_{language}"]),
@@ -173,7 +189,10 @@ def build_map(
         folium.GeoJson(
             row.geometry.__geo_interface__,
             style_function=lambda _f, c=STATUS_COLOURS[st]: {
-                "color": c, "weight": 1, "fillColor": c, "fillOpacity": 0.55,
+                "color": c,
+                "weight": 1,
+                "fillColor": c,
+                "fillOpacity": 0.55,
             },
             popup=folium.Popup(popup, max_width=320),
             tooltip=_esc(row["name"]),
@@ -186,8 +205,10 @@ def build_map(
             [
                 ("", row["name"]),
                 ("", (ftype.label_zh, ftype.label_en)[pos]),
-                (_t("floor_area", language), f"{row['floor_area_m2']:.0f} ㎡"
-                 if pd.notna(row["floor_area_m2"]) else ""),
+                (
+                    _t("floor_area", language),
+                    f"{row['floor_area_m2']:.0f} ㎡" if pd.notna(row["floor_area_m2"]) else "",
+                ),
                 (_t("beds", language), int(row["beds"]) if pd.notna(row["beds"]) else ""),
                 (_t("within", language), int(row.get("households_within", 0))),
             ]
@@ -257,3 +278,65 @@ def _summary_html(scorecard: pd.DataFrame, city: str, language: str) -> str:
         f"<div class='gc-panel' id='gc-summary' style='top:10px;left:60px;max-width:420px'>"
         f"<b>{_esc(city)} · {_esc(_t('summary', language))}</b><table>{''.join(rows)}</table></div>"
     )
+
+
+_CDN_TAG = re.compile(
+    r'\s*<script src="https?://[^"]+"></script>|\s*<link rel="stylesheet" href="https?://[^"]+"/>'
+)
+_JQUERY_SHIM = (
+    "window.$=window.$||function(h){var t=document.createElement('template');"
+    "t.innerHTML=String(h).trim();return Array.prototype.slice.call(t.content.childNodes);};"
+)
+
+
+def _leaflet_dist() -> Path:
+    """Folder of Leaflet's dist files shipped by the ``django-js-lib-leaflet`` wheel."""
+    spec = importlib.util.find_spec("js_lib_leaflet")
+    if spec is None or not spec.submodule_search_locations:
+        msg = "offline maps need Leaflet's files: pip install django-js-lib-leaflet"
+        raise ImportError(msg)
+    return Path(next(iter(spec.submodule_search_locations))) / "static" / "js_lib_leaflet"
+
+
+def _inline_css(dist: Path) -> str:
+    css = (dist / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        image = dist / match.group(1)
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{encoded})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+
+
+def map_html(fmap: object, *, offline: bool = True) -> str:
+    """Render a Folium map to one HTML page, self-contained when ``offline``.
+
+    Offline, every CDN ``<script>``/``<link>`` folium adds is dropped; Leaflet's own
+    JS and CSS (images as data URIs) are inlined from the installed package, plus a
+    three-line stand-in for the single jQuery call folium's popups make. Bootstrap,
+    jQuery, Font Awesome and awesome-markers are not needed by this map.
+
+    Parameters
+    ----------
+    fmap
+        A ``folium.Map``.
+    offline
+        Inline assets (default) or keep folium's CDN links (smaller file).
+
+    Returns
+    -------
+    str
+        The page's HTML.
+    """
+    page = fmap.get_root().render()  # type: ignore[attr-defined]
+    if not offline:
+        return page
+    dist = _leaflet_dist()
+    assets = (
+        f"<style>{_inline_css(dist)}</style>\n"
+        f"<script>{(dist / 'leaflet.js').read_text(encoding='utf-8')}</script>\n"
+        f"<script>{_JQUERY_SHIM}</script>"
+    )
+    page = _CDN_TAG.sub("", page)
+    return page.replace("<head>", "<head>\n" + assets, 1)

@@ -34,8 +34,17 @@ from .utils import log
 
 WGS84 = "EPSG:4326"
 _CACHE_VERSION = "1"
-_WAY_TAGS = ("highway", "area", "access", "foot", "service", "sidewalk", "sidewalk:both",
-             "sidewalk:left", "sidewalk:right")
+_WAY_TAGS = (
+    "highway",
+    "area",
+    "access",
+    "foot",
+    "service",
+    "sidewalk",
+    "sidewalk:both",
+    "sidewalk:left",
+    "sidewalk:right",
+)
 _EXCLUDED_HIGHWAY = (
     "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|raceway|"
     "razed|rest_area|services"
@@ -181,8 +190,10 @@ def network_from_arrays(
     edge_v = np.asarray(edge_v, dtype=np.int64)
     if edge_geometry is None:
         coords = np.stack(
-            [np.column_stack([node_x[edge_u], node_y[edge_u]]),
-             np.column_stack([node_x[edge_v], node_y[edge_v]])],
+            [
+                np.column_stack([node_x[edge_u], node_y[edge_u]]),
+                np.column_stack([node_x[edge_v], node_y[edge_v]]),
+            ],
             axis=1,
         )
         edge_geometry = shapely.linestrings(coords)
@@ -398,7 +409,7 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
     cached = settings.cache_folder / "networks" / f"{key}.pkl" if key else None
     if cached is not None and cached.is_file():
         with cached.open("rb") as f:
-            network: WalkNetwork = pickle.load(f)  # noqa: S301 - our own cache file
+            network: WalkNetwork = pickle.load(f)
         log(f"network from cache: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
         return network
     network = network_from_segments(_segments_for(cfg), crs=config.crs)
@@ -430,6 +441,6 @@ def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:
         return _segments_from_osm_xml(path)
     except NetworkError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a broken file is a user error, not a bug
+    except Exception as exc:
         msg = f"{path}: cannot read the network file ({type(exc).__name__}: {exc})"
         raise NetworkError(msg) from exc

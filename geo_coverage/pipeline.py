@@ -1,4 +1,4 @@
-"""The whole pipeline in one call: config → layers → network → travel times → assessment → outputs."""
+"""The whole pipeline in one call: config → layers → network → times → assessment → outputs."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from . import export
 from .assess import Assessment, assess
 from .config import CityConfig, load_config
 from .layers import Layers, layers_from_config
-from .maps import build_map
+from .maps import build_map, map_html
 from .network import WalkNetwork, network_from_config
-from .reach import isochrones_by_type, snap_points
+from .reach import isochrones_by_group, snap_points
 from .utils import log
 
 
@@ -79,9 +80,12 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     )
     fac = layers.facilities
     xy = shapely.get_coordinates(fac.geometry.to_numpy())
-    iso = isochrones_by_type(
+    types = fac["type"].to_numpy(dtype=object)
+    groups = {"care_circle": np.isin(types, standards.care_circle_types)}
+    groups |= {t: types == t for t in sorted(set(types))}
+    iso = isochrones_by_group(
         network,
-        fac["type"].to_numpy(dtype=object),
+        groups,
         snap_points(network, xy[:, 0], xy[:, 1]),
         bands_min=standards.bands_min,
         speed_m_s=standards.walking_speed_m_s,
@@ -105,8 +109,10 @@ def write_outputs(
         written.append(export.save_csv(gaps, folder / "gaps.csv"))
         written.append(export.save_csv(scorecard, folder / "scorecard.csv"))
     if "xlsx" in formats:
-        sheets = {"缺口清单" if lang == "zh" else "gaps": gaps,
-                  "评分卡" if lang == "zh" else "scorecard": scorecard}
+        sheets = {
+            "缺口清单" if lang == "zh" else "gaps": gaps,
+            "评分卡" if lang == "zh" else "scorecard": scorecard,
+        }
         if assessment.subdistricts is not None:
             sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
                 columns="geometry"
@@ -139,7 +145,9 @@ def write_outputs(
     fmap = build_map(
         assessment, isochrones, city=config.city, language=lang, basemap=config.outputs.basemap
     )
-    written.append(export.save_text(fmap.get_root().render(), folder / "map.html"))
+    written.append(
+        export.save_text(map_html(fmap, offline=config.outputs.offline), folder / "map.html")
+    )
     for path in written:
         log(f"wrote {path}")
     return tuple(written)

@@ -85,9 +85,7 @@ def _with_sources(network: WalkNetwork, sources: Snapped) -> sparse.csr_matrix:
     """Return the network CSR with one extra row per source joined to its edge's two ends."""
     base = network.csr
     n, k = network.n_nodes, len(sources)
-    cols = np.column_stack(
-        [network.edge_u[sources.edge], network.edge_v[sources.edge]]
-    ).ravel()
+    cols = np.column_stack([network.edge_u[sources.edge], network.edge_v[sources.edge]]).ravel()
     weights = np.maximum(np.column_stack([sources.to_u_m, sources.to_v_m]).ravel(), 1e-9)
     indptr = np.concatenate([base.indptr, base.indptr[-1] + 2 * np.arange(1, k + 1)])
     indices = np.concatenate([base.indices, cols.astype(base.indices.dtype)])
@@ -292,9 +290,7 @@ def reached_lines(
     return out[~shapely.is_missing(out)]
 
 
-def own_edge_lines(
-    network: WalkNetwork, sources: Snapped, budget_m: float
-) -> NDArray[np.object_]:
+def own_edge_lines(network: WalkNetwork, sources: Snapped, budget_m: float) -> NDArray[np.object_]:
     """The pieces of each source's own edge within ``budget_m`` of it, in both directions.
 
     Parameters
@@ -329,6 +325,7 @@ def isochrone_polygon(
     *,
     sources: Snapped | None = None,
     corridor_m: float = 50.0,
+    fill_holes_m2: float = 20_000.0,
 ) -> shapely.Geometry:
     """Polygon of the streets reachable within ``budget_m``, buffered by a walking corridor.
 
@@ -344,6 +341,9 @@ def isochrone_polygon(
         The source(s), to include their own edges and access legs.
     corridor_m
         Half-width of the corridor drawn around reached streets, metres.
+    fill_holes_m2
+        Holes smaller than this (the inside of a city block ringed by reached
+        streets) are filled; larger ones stay open.
 
     Returns
     -------
@@ -356,7 +356,18 @@ def isochrone_polygon(
     merged = np.concatenate(lines)
     if len(merged) == 0:
         return shapely.Polygon()
-    return shapely.buffer(shapely.multilinestrings(merged), corridor_m, quad_segs=4)
+    corridor = shapely.buffer(shapely.multilinestrings(merged), corridor_m, quad_segs=4)
+    return fill_small_holes(corridor, fill_holes_m2)
+
+
+def fill_small_holes(geom: shapely.Geometry, max_area_m2: float) -> shapely.Geometry:
+    """Return ``geom`` with interior rings smaller than ``max_area_m2`` removed."""
+    parts = shapely.get_parts(geom)
+    kept = []
+    for part in parts:
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= max_area_m2]
+        kept.append(shapely.Polygon(part.exterior, holes))
+    return shapely.union_all(kept) if kept else geom
 
 
 def pairs_within(
@@ -412,23 +423,23 @@ def pairs_within(
     return pd.concat(frames, ignore_index=True)
 
 
-def isochrones_by_type(
+def isochrones_by_group(
     network: WalkNetwork,
-    facility_type: NDArray[np.object_],
+    groups: dict[str, NDArray[np.bool_]],
     facilities: Snapped,
     *,
     bands_min: tuple[float, ...],
     speed_m_s: float,
     corridor_m: float = 50.0,
 ) -> pd.DataFrame:
-    """Dissolved isochrone polygons per facility type and band, one search per type.
+    """Dissolved isochrone polygons per facility group and band, one search per group.
 
     Parameters
     ----------
     network
         The walking network.
-    facility_type
-        Type key of each facility.
+    groups
+        Group name (a facility type, or e.g. "care_circle") -> mask over the facilities.
     facilities
         The snapped facilities.
     bands_min
@@ -441,18 +452,23 @@ def isochrones_by_type(
     Returns
     -------
     pandas.DataFrame
-        Columns ``type``, ``band_min`` and ``geometry`` (network CRS), largest band first.
+        Columns ``group``, ``band_min`` and ``geometry`` (network CRS), largest band first.
     """
     rows = []
     limit_m = max(bands_min) * 60.0 * speed_m_s
-    for ftype in sorted(set(facility_type)):
-        idx = np.flatnonzero(facility_type == ftype)
+    for name, mask in groups.items():
+        idx = np.flatnonzero(mask)
+        if len(idx) == 0:
+            continue
         subset = Snapped(*(getattr(facilities, f)[idx] for f in Snapped.__dataclass_fields__))
         reach = nearest_source_distances(network, subset, limit_m=limit_m)
         for band in sorted(bands_min, reverse=True):
             geom = isochrone_polygon(
-                network, reach.distance_m, band * 60.0 * speed_m_s, sources=subset,
+                network,
+                reach.distance_m,
+                band * 60.0 * speed_m_s,
+                sources=subset,
                 corridor_m=corridor_m,
             )
-            rows.append({"type": ftype, "band_min": band, "geometry": geom})
-    return pd.DataFrame(rows, columns=["type", "band_min", "geometry"])
+            rows.append({"group": name, "band_min": band, "geometry": geom})
+    return pd.DataFrame(rows, columns=["group", "band_min", "geometry"])

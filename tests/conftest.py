@@ -1,0 +1,41 @@
+"""Shared fixtures: the demo city, a scratch copy of it, and the shared OSM extracts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geo_coverage import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+requires_shared = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(),
+    reason="../shared/data (real OSM extracts of Chinese districts) is not beside this clone; "
+    "CI always has it",
+)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_settings(tmp_path_factory, monkeypatch):
+    """No progress bars, and a private network cache per test session."""
+    monkeypatch.setattr(settings, "show_progress", False)
+    monkeypatch.setattr(settings, "cache_folder", tmp_path_factory.getbasetemp() / "cache")
+
+
+@pytest.fixture
+def demo_config_path() -> Path:
+    return ROOT / "configs" / "demo.yaml"
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A scratch copy of configs/demo.yaml and layers/demo, safe to edit; returns the config."""
+    shutil.copytree(ROOT / "layers" / "demo", tmp_path / "layers" / "demo")
+    (tmp_path / "configs").mkdir()
+    shutil.copy(ROOT / "configs" / "demo.yaml", tmp_path / "configs" / "demo.yaml")
+    return tmp_path / "configs" / "demo.yaml"

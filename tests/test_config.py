@@ -1,0 +1,132 @@
+"""The city config: loads the demo, and every mistake names key, line, value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo_coverage import ConfigError, load_config, standards_from_profile
+from geo_coverage.standards import PROFILES, THRESHOLD_KEYS
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "city.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """\
+city: 测试区
+slug: test
+network:
+  path: streets.osm
+layers:
+  facilities:
+    path: f.csv
+  communities:
+    path: c.geojson
+"""
+
+
+def test_demo_config_loads_with_paths_resolved_against_the_file(demo_config_path):
+    config = load_config(demo_config_path)
+    assert config.city == "示范区"
+    assert config.network.path == demo_config_path.parent.parent / "layers" / "demo" / "streets.osm"
+    assert config.layers.facilities.coords == "gcj02"
+    assert config.layers.facilities.types == {"居家养老服务驿站": "station"}
+    assert config.output_folder == demo_config_path.parent.parent / "maps" / "demo"
+
+
+def test_minimal_config_gets_the_inner_mongolia_defaults(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL))
+    s = config.standards
+    assert (s.care_circle_min, s.area_per_100_households_m2, s.walking_speed_m_s) == (15, 20, 1.0)
+    assert "每百户不少于20平方米" in s.source("area_per_100_households_m2")
+    assert config.outputs.language == "zh"
+
+
+def test_overrides_replace_profile_values_and_record_their_source(tmp_path):
+    text = (
+        MINIMAL + "standard:\n  profile: siping-tiexi\n  overrides:\n    walking_speed_m_s: 0.9\n"
+    )
+    s = load_config(write(tmp_path, text)).standards
+    assert s.walking_speed_m_s == 0.9
+    assert s.land_per_resident_m2 == 0.12
+    assert "city config city.yaml" in s.source("walking_speed_m_s")
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
+        load_config("nope.yaml")
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    path = write(tmp_path, "city: x\nslug: [unclosed\nnetwork:\n  path: a.osm\n")
+    with pytest.raises(ConfigError, match=r"city\.yaml: line \d+, column \d+: not valid YAML"):
+        load_config(path)
+
+
+def test_unknown_key_lists_the_allowed_keys_and_line(tmp_path):
+    path = write(
+        tmp_path, MINIMAL.replace("  path: streets.osm", "  path: streets.osm\n  snap_limt_m: 5")
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "network.snap_limt_m (line 5): unknown key; allowed here: path, place, bbox" in str(
+        err.value
+    )
+
+
+def test_bad_value_names_key_value_and_allowed_values(tmp_path):
+    path = write(tmp_path, MINIMAL + "outputs:\n  language: fr\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"outputs\.language \(line 11\): Input should be 'zh' or 'en' \(got 'fr'\)",
+    ):
+        load_config(path)
+
+
+def test_missing_required_key(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("slug: test\n", ""))
+    with pytest.raises(ConfigError, match=r"slug: required key is missing"):
+        load_config(path)
+
+
+def test_exactly_one_network_source(tmp_path):
+    path = write(
+        tmp_path, MINIMAL.replace("  path: streets.osm", "  path: a.osm\n  place: 呼和浩特")
+    )
+    with pytest.raises(ConfigError, match="give exactly one network source"):
+        load_config(path)
+
+
+def test_unknown_profile_lists_profiles(tmp_path):
+    path = write(tmp_path, MINIMAL + "standard:\n  profile: beijing\n")
+    with pytest.raises(ConfigError, match=r"standard\.profile.*'inner-mongolia'.*got 'beijing'"):
+        load_config(path)
+
+
+def test_unknown_threshold_override(tmp_path):
+    path = write(tmp_path, MINIMAL + "standard:\n  overrides:\n    care_circle_minutes: 10\n")
+    with pytest.raises(ConfigError, match=r"standard\.overrides\.care_circle_minutes.*unknown key"):
+        load_config(path)
+
+
+def test_facility_type_mapping_to_an_unknown_tool_type(tmp_path):
+    text = MINIMAL.replace("    path: f.csv", "    path: f.csv\n    types:\n      驿站: inn")
+    with pytest.raises(ConfigError, match=r"unknown facility type key\(s\) \{'驿站': 'inn'\}"):
+        load_config(write(tmp_path, text))
+
+
+def test_bad_coordinate_system(tmp_path):
+    text = MINIMAL.replace("    path: f.csv", "    path: f.csv\n    coords: gcj")
+    with pytest.raises(ConfigError, match=r"layers\.facilities\.coords \(line 8\)"):
+        load_config(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_sets_every_threshold_with_a_source(profile):
+    s = standards_from_profile(profile)
+    for key in THRESHOLD_KEYS:
+        assert s.source(key), f"{profile}.{key} has no source"

