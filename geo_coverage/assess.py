@@ -24,6 +24,7 @@ from .reach import (
     nearest_source_from_points,
     pairs_within,
     snap_points,
+    take,
 )
 from .standards import FACILITY_TYPES, Standards
 
@@ -177,14 +178,10 @@ def _group_times(
     """Distance from each origin to the nearest facility whose type is in ``types``."""
     mask = facilities["type"].isin(types).to_numpy()
     idx = np.flatnonzero(mask)
-    subset = _take(fac_snap, idx)
+    subset = take(fac_snap, idx)
     reach = nearest_source_distances(network, subset, limit_m=limit_m)
     dist, nearest = nearest_source_from_points(network, reach, origins.snapped, subset)
     return dist, np.where(nearest >= 0, idx[np.clip(nearest, 0, None)], -1)
-
-
-def _take(snapped: Snapped, idx: np.ndarray) -> Snapped:
-    return Snapped(*(getattr(snapped, f)[idx] for f in Snapped.__dataclass_fields__))
 
 
 def _per_community(origins: Origins, n: int, values: np.ndarray, how: str) -> np.ndarray:
@@ -359,7 +356,7 @@ def _catchment_area(
     """Catchment scope (two-step floating catchment): reachable m² per 100 households."""
     com = com.copy()
     idx = np.flatnonzero(fac["type"].isin(standards.care_circle_types).to_numpy())
-    pairs = pairs_within(network, _take(fac_snap, idx), origins.snapped, limit_m=circle_m)
+    pairs = pairs_within(network, take(fac_snap, idx), origins.snapped, limit_m=circle_m)
     pairs["community"] = origins.community[pairs["point"].to_numpy()]
     pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
     # a community counts once per facility, with the share of its households that reach it
@@ -426,9 +423,9 @@ def _subdistricts(
     health = np.flatnonzero(fac["type"].eq("health").to_numpy())
     colocated = np.zeros(len(fac), dtype=bool)
     if centre.any() and len(health):
-        reach = nearest_source_distances(network, _take(fac_snap, health))
+        reach = nearest_source_distances(network, take(fac_snap, health))
         d, _ = nearest_source_from_points(
-            network, reach, _take(fac_snap, np.flatnonzero(centre)), _take(fac_snap, health)
+            network, reach, take(fac_snap, np.flatnonzero(centre)), take(fac_snap, health)
         )
         colocated[np.flatnonzero(centre)] = (
             d <= standards.health_colocation_min * 60 * standards.walking_speed_m_s

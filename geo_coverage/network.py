@@ -102,6 +102,15 @@ class WalkNetwork:
         return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
     @cached_property
+    def node_edges(self) -> sparse.csr_matrix:
+        """Node-by-edge incidence matrix: row i lists the edges touching node i."""
+        m = self.n_edges
+        rows = np.concatenate([self.edge_u, self.edge_v])
+        cols = np.concatenate([np.arange(m), np.arange(m)])
+        data = np.ones(2 * m, dtype=np.int8)
+        return sparse.csr_matrix((data, (rows, cols)), shape=(self.n_nodes, m))
+
+    @cached_property
     def edge_tree(self) -> shapely.STRtree:
         """Spatial index over the edge geometries."""
         return shapely.STRtree(self.edge_geometry)
