@@ -116,11 +116,12 @@ def main() -> None:
         G = to_networkx(net)
         for k in (10, 100, 1000):
             nodes = rng.choice(net.n_nodes, size=min(k, net.n_nodes), replace=False)
-            ta, a = clock(lambda nodes=nodes: per_facility(G, nodes, net.n_nodes))
-            tb, b = clock(lambda nodes=nodes: multi_source(G, nodes, net.n_nodes), repeat=3)
-            tc, c = clock(lambda nodes=nodes: ours(net, nodes), repeat=5)
+            n = net.n_nodes
+            ta, a = clock(lambda G=G, nodes=nodes, n=n: per_facility(G, nodes, n))
+            tb, b = clock(lambda G=G, nodes=nodes, n=n: multi_source(G, nodes, n), repeat=3)
+            tc, c = clock(lambda net=net, nodes=nodes: ours(net, nodes), repeat=5)
             fac = snap_points(net, net.node_x[nodes], net.node_y[nodes])
-            ts, _ = clock(lambda fac=fac: ours_search(net, fac), repeat=5)
+            ts, _ = clock(lambda net=net, fac=fac: ours_search(net, fac), repeat=5)
             finite = np.isfinite(a)
             assert np.array_equal(finite, np.isfinite(b)) and np.array_equal(finite, np.isfinite(c))
             diff = max(np.max(np.abs(a[finite] - c[finite])), np.max(np.abs(b[finite] - c[finite])))

@@ -1,4 +1,4 @@
-"""The map opens in a real headless Chromium with no network, draws every layer, runs no input text."""
+"""The map opens in headless Chromium with no network, draws every layer, runs no input text."""
 
 from __future__ import annotations
 
