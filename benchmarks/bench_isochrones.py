@@ -3,9 +3,9 @@
 For random facilities on real OSM walking networks, draws random test points in the
 street area (within 150 m of a walkable street) and compares "inside the polygon" with
 the exact verdict "reachable within the threshold along the network, counting the walk
-from the point to its street". Reports agreement for our street-corridor polygons (at
-several corridor widths) and for the convex hull of the reached nodes, the shortcut
-many tutorials take.
+from the point to its street". Reports agreement for our polygons (reached streets with
+a tapered step-off zone; several caps on the step-off) and for the convex hull of the
+reached nodes, the shortcut many tutorials take.
 
 Run:  python benchmarks/bench_isochrones.py
 """
@@ -55,7 +55,7 @@ def agreement(
     *,
     n_facilities: int = 20,
     n_points: int = 2000,
-    corridors: tuple[float, ...] = (25.0, 50.0, 75.0),
+    offsets: tuple[float, ...] = (50.0, 150.0, 300.0),
     seed: int = 0,
 ) -> dict[str, float]:
     """Share of test points where polygon membership equals the exact network verdict."""
@@ -73,9 +73,9 @@ def agreement(
         reach = nearest_source_distances(net, one, limit_m=THRESHOLD_M)
         dist, _ = nearest_source_from_points(net, reach, pts, one)
         exact = dist <= THRESHOLD_M
-        for c in corridors:
-            poly = isochrones_per_source(net, one, budget_m=THRESHOLD_M, corridor_m=c)[0]
-            scores.setdefault(f"corridor {c:g} m", []).append(
+        for c in offsets:
+            poly = isochrones_per_source(net, one, budget_m=THRESHOLD_M, max_offset_m=c)[0]
+            scores.setdefault(f"ours, step-off ≤ {c:g} m", []).append(
                 float(np.mean(shapely.contains_xy(poly, xs[keep], ys[keep]) == exact))
             )
         reached = np.isfinite(reach.distance_m)

@@ -452,7 +452,7 @@ def _subdistricts(
                     com["day_care_covered"].to_numpy()[in_c].sum(), in_c.sum()
                 ),
                 "beds": float(beds[in_f].sum()),
-                "beds_per_1000_elderly": round(1000 * _safe_share(beds[in_f].sum(), elderly), 1),
+                "beds_per_1000_elderly": 1000 * _safe_share(beds[in_f].sum(), elderly),
                 "centres_colocated": int((in_f & centre & colocated).sum()),
             }
         )
@@ -464,7 +464,7 @@ def _subdistricts(
 
 
 def _safe_share(part: float, whole: float) -> float:
-    return round(float(part) / float(whole), 4) if whole else 0.0
+    return float(part) / float(whole) if whole else 0.0
 
 
 REASONS = {
@@ -608,7 +608,7 @@ def build_scorecard(
                 "每千名老年人养老床位数",
                 "Beds per 1000 elderly",
                 standards.beds_per_1000_elderly,
-                round(1000 * _safe_share(beds_total, elderly_total), 1),
+                1000 * _safe_share(beds_total, elderly_total),
                 "beds",
                 "beds_per_1000_elderly",
             ),

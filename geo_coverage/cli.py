@@ -96,6 +96,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: object) -> None:
+
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
     for _, row in sc.iterrows():
         value = (

@@ -121,6 +121,8 @@ def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.Data
     frame["label"] = frame["label_zh" if language == "zh" else "label_en"]
     yes_no = ("达标", "未达标") if language == "zh" else ("pass", "FAIL")
     frame["passed"] = np.where(frame["passed"], yes_no[0], yes_no[1])
+    frame["target"] = frame["target"].round(4)
+    frame["measured"] = frame["measured"].round(4)
     cols = list(SCORECARD_COLUMNS)
     return frame[cols].rename(columns={c: SCORECARD_COLUMNS[c][pos] for c in cols})
 
@@ -183,21 +185,30 @@ def scorecard_json(scorecard: pd.DataFrame, *, city: str, profile: str) -> str:
 
 
 def scorecard_markdown(scorecard: pd.DataFrame, *, city: str, language: str = "zh") -> str:
-    """The scorecard as a Markdown table."""
+    """The scorecard as a Markdown table (shares as percentages, areas in m²)."""
     table = scorecard_table(scorecard, language=language)
+    pos = 0 if language == "zh" else 1
+    for col in ("target", "measured"):
+        table[SCORECARD_COLUMNS[col][pos]] = [
+            format_value(v, u) for v, u in zip(scorecard[col], scorecard["unit"], strict=True)
+        ]
+    table = table.drop(columns=[SCORECARD_COLUMNS["unit"][pos]])
     title = (
         f"# {city} 养老服务设施评估" if language == "zh" else f"# {city}: elderly-care scorecard"
     )
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     body = [
-        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |"
+        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
         for row in table.itertuples(index=False)
     ]
     return "\n".join([title, "", header, rule, *body]) + "\n"
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
+def format_value(value: float, unit: str) -> str:
+    """Format an indicator value for people: 0.694 share -> '69.4%', 2456 m2 -> '2,456 ㎡'."""
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "m2":
+        return f"{value:,.0f} ㎡"
+    return f"{value:,.1f}"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .assess import Assessment
+from .export import format_value
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -264,10 +265,8 @@ def _summary_html(scorecard: pd.DataFrame, city: str, language: str) -> str:
     label = "label_zh" if language == "zh" else "label_en"
     rows = []
     for _, r in scorecard.iterrows():
-        if r["unit"] == "share":
-            measured, target = f"{100 * r['measured']:.1f}%", f"{100 * r['target']:.0f}%"
-        else:
-            measured, target = f"{r['measured']:,.1f}", f"{r['target']:,.1f}"
+        measured = format_value(r["measured"], r["unit"])
+        target = format_value(r["target"], r["unit"])
         mark = "✔" if r["passed"] else "✘"
         colour = "#1a9850" if r["passed"] else "#d73027"
         rows.append(

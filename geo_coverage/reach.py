@@ -244,8 +244,9 @@ def _cut_lines(lines: NDArray[np.object_], keep_m: NDArray[np.float64]) -> NDArr
     nxt[1:] = (~inside[1:]) & inside[:-1] & same
     prev_xy = np.vstack([coords[:1], coords[:-1]])
     prev_cum = np.concatenate([[0.0], cum[:-1]])
+    step = cum - prev_cum
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(nxt, (limit - prev_cum) / (cum - prev_cum), 0.0)
+        t = np.where(nxt & (step > 0), (limit - prev_cum) / step, 0.0)
     cut_xy = prev_xy + (coords - prev_xy) * t[:, None]
     keep = inside | nxt
     out_xy = np.where(nxt[:, None], cut_xy, coords)[keep]
@@ -258,14 +259,18 @@ def _cut_lines(lines: NDArray[np.object_], keep_m: NDArray[np.float64]) -> NDArr
     return out
 
 
-def reached_lines(
+def reached_pieces(
     network: WalkNetwork,
     distance_m: NDArray[np.float64],
     budget_m: float,
     *,
     edges: NDArray[np.int64] | None = None,
-) -> NDArray[np.object_]:
-    """Edge pieces reachable within ``budget_m`` given node distances (partial edges cut exactly).
+) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
+    """Street pieces reachable within ``budget_m``, each running away from the source.
+
+    Every edge is split where walks from its two ends meet, so along each piece the
+    walking distance grows from the piece's start; partial edges are cut exactly where
+    the budget runs out.
 
     Parameters
     ----------
@@ -280,55 +285,37 @@ def reached_lines(
 
     Returns
     -------
-    numpy.ndarray
-        LineStrings of every reached edge or edge piece, in the network CRS.
+    lines, start_m
+        LineStrings in the network CRS and the walking distance at the start of each.
     """
     if edges is None:
         edges = np.arange(network.n_edges)
     du = distance_m[network.edge_u[edges]]
     dv = distance_m[network.edge_v[edges]]
     length = network.edge_length_m[edges]
-    full = (du + dv + length) / 2.0 <= budget_m
-    from_u = np.clip(budget_m - du, 0.0, length)
-    from_v = np.clip(budget_m - dv, 0.0, length)
-    part_u = ~full & (from_u > 0)
-    part_v = ~full & (from_v > 0)
+    with np.errstate(invalid="ignore"):
+        meet = np.clip((dv + length - du) / 2.0, 0.0, length)
+        from_u = np.clip(np.minimum(meet, budget_m - du), 0.0, length)
+        from_v = np.clip(np.minimum(length - meet, budget_m - dv), 0.0, length)
     geoms = network.edge_geometry[edges]
-    pieces = [geoms[full]]
-    if part_u.any():
-        pieces.append(_cut_lines(geoms[part_u], from_u[part_u]))
-    if part_v.any():
-        pieces.append(_cut_lines(shapely.reverse(geoms[part_v]), from_v[part_v]))
-    out = np.concatenate(pieces) if pieces else np.empty(0, dtype=object)
-    return out[~shapely.is_missing(out)]
+    part_u = from_u > 0
+    part_v = from_v > 0
+    lines = np.concatenate(
+        [
+            _cut_lines(geoms[part_u], from_u[part_u]),
+            _cut_lines(shapely.reverse(geoms[part_v]), from_v[part_v]),
+        ]
+    )
+    start = np.concatenate([du[part_u], dv[part_v]])
+    ok = ~shapely.is_missing(lines)
+    return lines[ok], start[ok]
 
 
-def own_edge_lines(network: WalkNetwork, sources: Snapped, budget_m: float) -> NDArray[np.object_]:
-    """The pieces of each source's own edge within ``budget_m`` of it, in both directions.
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    sources
-        The snapped sources.
-    budget_m
-        Walking distance allowed, metres (the off-network leg is subtracted).
-
-    Returns
-    -------
-    numpy.ndarray
-        LineStrings in the network CRS.
-    """
-    reach = np.maximum(budget_m - sources.offset_m, 0.0)
-    length = network.edge_length_m[sources.edge]
-    start = np.clip(sources.along_m - reach, 0.0, length)
-    end = np.clip(sources.along_m + reach, 0.0, length)
-    lines = network.edge_geometry[sources.edge]
-    upto_end = _cut_lines(lines, end)
-    ok = ~shapely.is_missing(upto_end) & (end - start > 0)
-    rev = _cut_lines(shapely.reverse(upto_end[ok]), (end - start)[ok])
-    return rev[~shapely.is_missing(rev)]
+def reached_lines(
+    network: WalkNetwork, distance_m: NDArray[np.float64], budget_m: float
+) -> NDArray[np.object_]:
+    """Street pieces reachable within ``budget_m`` (see ``reached_pieces``), lines only."""
+    return reached_pieces(network, distance_m, budget_m)[0]
 
 
 def isochrone_polygon(
@@ -337,10 +324,18 @@ def isochrone_polygon(
     budget_m: float,
     *,
     sources: Snapped | None = None,
-    corridor_m: float = 50.0,
-    fill_holes_m2: float = 20_000.0,
+    max_offset_m: float = 150.0,
+    resolution_m: float = 10.0,
 ) -> shapely.Geometry:
-    """Polygon of the streets reachable within ``budget_m``, buffered by a walking corridor.
+    """Polygon of every place reachable within ``budget_m``, drawn by the verdict's own rule.
+
+    A place is reachable when the walk along the network to its nearest street point,
+    plus the straight step from that street point to the place, fits in the budget.
+    The streets near the reached area are sampled every ``resolution_m`` metres; each
+    sample's Voronoi cell holds the places whose nearest street point it is, and the
+    polygon is the union of each reached sample's cell clipped to a circle of the
+    walk it has left (at most ``max_offset_m``). So the polygon and the travel-time
+    verdicts agree up to the sampling resolution.
 
     Parameters
     ----------
@@ -351,36 +346,129 @@ def isochrone_polygon(
     budget_m
         Walking distance allowed, metres.
     sources
-        The source(s), to include their own edges and access legs.
-    corridor_m
-        Half-width of the corridor drawn around reached streets, metres.
-    fill_holes_m2
-        Holes smaller than this (the inside of a city block ringed by reached
-        streets) are filled; larger ones stay open.
+        The source(s): walks along their own street start at the snap point.
+    max_offset_m
+        Largest step off the network drawn, metres (use the snap limit).
+    resolution_m
+        Spacing of street samples, metres.
 
     Returns
     -------
     shapely.Geometry
         A (Multi)Polygon in the network CRS; empty when nothing is reached.
     """
-    lines = [reached_lines(network, distance_m, budget_m)]
+    return isochrone_polygons(
+        network,
+        distance_m,
+        (budget_m,),
+        sources=sources,
+        max_offset_m=max_offset_m,
+        resolution_m=resolution_m,
+    )[0]
+
+
+def isochrone_polygons(
+    network: WalkNetwork,
+    distance_m: NDArray[np.float64],
+    budgets_m: tuple[float, ...],
+    *,
+    sources: Snapped | None = None,
+    max_offset_m: float = 150.0,
+    resolution_m: float = 10.0,
+) -> list[shapely.Geometry]:
+    """Polygons for several budgets from one set of street samples (see ``isochrone_polygon``).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    distance_m
+        Node distances from the source(s), metres.
+    budgets_m
+        Walking distances allowed, metres, e.g. 5, 10 and 15 minutes' walk.
+    sources
+        The source(s): walks along their own street start at the snap point.
+    max_offset_m
+        Largest step off the network drawn, metres.
+    resolution_m
+        Spacing of street samples, metres.
+
+    Returns
+    -------
+    list of shapely.Geometry
+        One (Multi)Polygon per budget, in the network CRS.
+    """
+    budget = max(budgets_m)
+    reached = np.flatnonzero(distance_m <= budget)
+    xs = network.node_x[reached]
+    ys = network.node_y[reached]
     if sources is not None and len(sources):
-        lines.append(own_edge_lines(network, sources, budget_m))
-    merged = np.concatenate(lines)
-    if len(merged) == 0:
-        return shapely.Polygon()
-    corridor = shapely.buffer(shapely.multilinestrings(merged), corridor_m, quad_segs=4)
-    return fill_small_holes(corridor, fill_holes_m2)
+        snap = shapely.get_coordinates(
+            shapely.line_interpolate_point(network.edge_geometry[sources.edge], sources.along_m)
+        )
+        xs, ys = np.concatenate([xs, snap[:, 0]]), np.concatenate([ys, snap[:, 1]])
+    if len(xs) == 0:
+        return [shapely.Polygon() for _ in budgets_m]
+    # a place within max_offset of a reached street has its nearest street point within
+    # twice that, so streets farther out cannot change any cell that matters
+    margin = 2 * max_offset_m + resolution_m
+    box = shapely.box(xs.min() - margin, ys.min() - margin, xs.max() + margin, ys.max() + margin)
+    edges = network.edge_tree.query(box)
+    points, walked = _street_samples(network, edges, distance_m, sources, resolution_m)
+    keep = walked < budget
+    if not keep.any():
+        return [shapely.Polygon() for _ in budgets_m]
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(points), extend_to=box, ordered=True)
+    )[keep]
+    centres = shapely.points(points[keep])
+    reach_of_cell = shapely.hausdorff_distance(centres, cells)
+    out = []
+    for b in budgets_m:
+        radius = np.minimum(b - walked[keep], max_offset_m)
+        whole = radius >= reach_of_cell  # the cell lies inside its circle: no cut needed
+        cut = ~whole & (radius > 0)
+        circles = shapely.buffer(centres[cut], radius[cut], quad_segs=4)
+        pieces = shapely.intersection(cells[cut], circles)
+        # whole Voronoi cells tile the plane exactly, so their union is a cheap coverage union
+        out.append(
+            shapely.union(shapely.coverage_union_all(cells[whole]), shapely.union_all(pieces))
+        )
+    return out
 
 
-def fill_small_holes(geom: shapely.Geometry, max_area_m2: float) -> shapely.Geometry:
-    """Return ``geom`` with interior rings smaller than ``max_area_m2`` removed."""
-    parts = shapely.get_parts(geom)
-    kept = []
-    for part in parts:
-        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= max_area_m2]
-        kept.append(shapely.Polygon(part.exterior, holes))
-    return shapely.union_all(kept) if kept else geom
+def _street_samples(
+    network: WalkNetwork,
+    edges: NDArray[np.int64],
+    distance_m: NDArray[np.float64],
+    sources: Snapped | None,
+    resolution_m: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Points every ``resolution_m`` along ``edges`` and the walk to each (unique points)."""
+    length = network.edge_length_m[edges]
+    counts = np.maximum(np.ceil(length / resolution_m).astype(np.int64), 1) + 1
+    edge_of = np.repeat(edges, counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    step = np.arange(len(edge_of)) - first
+    along = length.repeat(counts) * step / (counts.repeat(counts) - 1)
+    du = distance_m[network.edge_u[edge_of]]
+    dv = distance_m[network.edge_v[edge_of]]
+    full = network.edge_length_m[edge_of]
+    walked = np.minimum(du + along, dv + full - along)
+    if sources is not None:
+        for e, a, off in zip(sources.edge, sources.along_m, sources.offset_m, strict=True):
+            on = edge_of == e
+            walked[on] = np.minimum(walked[on], off + np.abs(along[on] - a))
+    xy = shapely.get_coordinates(
+        shapely.line_interpolate_point(network.edge_geometry[edge_of], along)
+    )
+    # shared street ends appear once per edge: keep one sample with the shortest walk
+    order = np.lexsort((walked, xy[:, 1].round(3), xy[:, 0].round(3)))
+    xy, walked = xy[order], walked[order]
+    rounded = xy.round(3)
+    unique = np.ones(len(xy), dtype=bool)
+    unique[1:] = np.any(rounded[1:] != rounded[:-1], axis=1)
+    return xy[unique], walked[unique]
 
 
 def pairs_within(
@@ -441,7 +529,7 @@ def isochrones_by_group(
     *,
     bands_min: tuple[float, ...],
     speed_m_s: float,
-    corridor_m: float = 50.0,
+    max_offset_m: float = 150.0,
 ) -> pd.DataFrame:
     """Dissolved isochrone polygons per facility group and band, one search per group.
 
@@ -457,8 +545,8 @@ def isochrones_by_group(
         Walking-time bands, minutes, e.g. (5, 10, 15).
     speed_m_s
         Walking speed, m/s.
-    corridor_m
-        Half-width of the corridor around reached streets, metres.
+    max_offset_m
+        Largest step off the network drawn, metres.
 
     Returns
     -------
@@ -473,15 +561,18 @@ def isochrones_by_group(
             continue
         subset = take(facilities, idx)
         reach = nearest_source_distances(network, subset, limit_m=limit_m)
-        for band in sorted(bands_min, reverse=True):
-            geom = isochrone_polygon(
-                network,
-                reach.distance_m,
-                band * 60.0 * speed_m_s,
-                sources=subset,
-                corridor_m=corridor_m,
-            )
-            rows.append({"group": name, "band_min": band, "geometry": geom})
+        bands = tuple(sorted(bands_min, reverse=True))
+        polygons = isochrone_polygons(
+            network,
+            reach.distance_m,
+            tuple(b * 60.0 * speed_m_s for b in bands),
+            sources=subset,
+            max_offset_m=max_offset_m,
+        )
+        rows += [
+            {"group": name, "band_min": b, "geometry": g}
+            for b, g in zip(bands, polygons, strict=True)
+        ]
     return pd.DataFrame(rows, columns=["group", "band_min", "geometry"])
 
 
@@ -490,14 +581,13 @@ def isochrones_per_source(
     sources: Snapped,
     *,
     budget_m: float,
-    corridor_m: float = 50.0,
-    fill_holes_m2: float = 20_000.0,
+    max_offset_m: float = 150.0,
     batch_size: int = 32,
 ) -> NDArray[np.object_]:
     """One isochrone polygon per source (not dissolved), searched in batches.
 
-    Only edges touching nodes each source reaches are looked at, so the cost follows
-    the size of the isochrones, not of the city.
+    Only streets near what each source reaches are sampled, so the cost follows the
+    size of the isochrones, not of the city.
 
     Parameters
     ----------
@@ -507,10 +597,8 @@ def isochrones_per_source(
         The snapped sources.
     budget_m
         Walking distance allowed, metres.
-    corridor_m
-        Half-width of the corridor around reached streets, metres.
-    fill_holes_m2
-        Holes smaller than this are filled (see ``isochrone_polygon``).
+    max_offset_m
+        Largest step off the network drawn, metres.
     batch_size
         Sources searched together.
 
@@ -519,22 +607,17 @@ def isochrones_per_source(
     numpy.ndarray
         A (Multi)Polygon per source in the network CRS.
     """
-    incidence = network.node_edges
     out = np.empty(len(sources), dtype=object)
     for start in range(0, len(sources), batch_size):
         idx = np.arange(start, min(start + batch_size, len(sources)))
         batch = take(sources, idx)
         dist = source_distances(network, batch, limit_m=budget_m)
-        multis = np.empty(len(idx), dtype=object)
-        for k in range(len(idx)):
-            nodes = np.flatnonzero(np.isfinite(dist[k]))
-            edges = np.unique(incidence[nodes].indices)
-            lines = [
-                reached_lines(network, dist[k], budget_m, edges=edges),
-                own_edge_lines(network, take(batch, np.array([k])), budget_m),
-            ]
-            multis[k] = shapely.multilinestrings(np.concatenate(lines))
-        # one vectorised GEOS call per batch (it releases the GIL)
-        polygons = shapely.buffer(multis, corridor_m, quad_segs=2)
-        out[idx] = [fill_small_holes(p, fill_holes_m2) for p in polygons]
+        for k, i in enumerate(idx):
+            out[i] = isochrone_polygon(
+                network,
+                dist[k],
+                budget_m,
+                sources=take(batch, np.array([k])),
+                max_offset_m=max_offset_m,
+            )
     return out

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
-import networkx as nx
 import numpy as np
 import pytest
 import shapely
@@ -17,7 +14,6 @@ from geo_coverage.network import (
     walkable_mask,
 )
 from geo_coverage.reach import (
-    Snapped,
     isochrone_polygon,
     nearest_source_distances,
     nearest_source_from_points,
@@ -26,6 +22,7 @@ from geo_coverage.reach import (
     snap_points,
 )
 from tests.conftest import SHARED_DATA, requires_shared
+from tests.exact import nearest_exact
 
 GRID_CRS = "EPSG:4546"
 
@@ -82,18 +79,23 @@ def test_nearest_of_several_facilities_and_the_search_limit(grid):
 def test_partial_edges_are_cut_exactly(grid):
     reach = nearest_source_distances(grid, snap(grid, [(50.0, -10.0)]))
     lines = reached_lines(grid, reach.distance_m, 110.0)
-    # full bottom-left side (100 m), then 50 m on each of the three streets leaving it
+    # full bottom-left side (100 m, split where walks from its ends meet), then 50 m on
+    # each of the three streets leaving it
     assert shapely.length(lines).sum() == pytest.approx(250.0)
-    assert shapely.length(lines).max() == pytest.approx(100.0)
+    assert sorted(np.round(shapely.length(lines), 6)) == [50.0] * 5
 
 
-def test_isochrone_polygon_covers_reached_streets_only(grid):
+def test_isochrone_polygon_is_the_streets_plus_the_remaining_step_off(grid):
     fac = snap(grid, [(50.0, -10.0)])
     reach = nearest_source_distances(grid, fac)
-    poly = isochrone_polygon(grid, reach.distance_m, 110.0, sources=fac, corridor_m=10.0)
+    poly = isochrone_polygon(grid, reach.distance_m, 110.0, sources=fac, max_offset_m=100.0)
     assert poly.contains(shapely.Point(140.0, 0.0))  # 60 + 40 = 100 m
+    assert poly.contains(shapely.Point(140.0, 8.0))  # 100 m along, 8 m off: 108 m
+    assert not poly.contains(shapely.Point(145.0, 25.0))  # 60 + 45 + 25 = 130 m
     assert not poly.contains(shapely.Point(170.0, 0.0))  # 130 m
     assert not poly.contains(shapely.Point(100.0, 100.0))  # 160 m
+    assert poly.contains(shapely.Point(20.0, -30.0))  # 10 + 30 along its street + 30 off = 70 m
+    assert not poly.contains(shapely.Point(20.0, 40.0))  # nearest street x=0: 100 + 20 = 120 m
 
 
 def test_pairs_within_match_single_source_searches(grid):
@@ -118,30 +120,6 @@ def test_walkable_mask_follows_osmnx_walk_rules():
     assert list(walkable_mask(tags)) == [True, False, False, False, False, False, True]
 
 
-def exact_with_networkx(network, fac: Snapped, pts: Snapped):
-    """Independent check: split edges at every facility and origin, then networkx Dijkstra."""
-    G = nx.Graph()
-    for k, (u, v, length) in enumerate(
-        zip(network.edge_u, network.edge_v, network.edge_length_m, strict=True)
-    ):
-        stops = [(0.0, ("n", int(u))), (float(length), ("n", int(v)))]
-        for kind, s in (("f", fac), ("o", pts)):
-            for i in np.flatnonzero(s.edge == k):
-                stops.append((float(s.along_m[i]), (kind + "e", int(i))))
-        stops.sort(key=lambda t: t[0])
-        for (a, na), (b, nb) in itertools.pairwise(stops):
-            w = b - a
-            if not G.has_edge(na, nb) or G[na][nb]["weight"] > w:
-                G.add_edge(na, nb, weight=w)
-    for kind, s in (("f", fac), ("o", pts)):
-        for i in range(len(s)):
-            G.add_edge((kind, i), (kind + "e", i), weight=float(s.offset_m[i]))
-    dist = nx.multi_source_dijkstra_path_length(G, [("f", i) for i in range(len(fac))])
-    nodes = np.array([dist.get(("n", k), np.inf) for k in range(network.n_nodes)])
-    origins = np.array([dist.get(("o", i), np.inf) for i in range(len(pts))])
-    return nodes, origins
-
-
 def check_against_networkx(network, n_fac: int, n_origins: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     minx, miny, maxx, maxy = network.bounds
@@ -151,7 +129,7 @@ def check_against_networkx(network, n_fac: int, n_origins: int, seed: int) -> No
     pts = snap_points(network, ox_, oy)
     reach = nearest_source_distances(network, fac)
     dist, _ = nearest_source_from_points(network, reach, pts, fac)
-    nodes, origins = exact_with_networkx(network, fac, pts)
+    nodes, origins = nearest_exact(network, fac, pts)
     speed = 1.0  # metres and seconds agree at 1 m/s
     np.testing.assert_allclose(reach.distance_m / speed, nodes / speed, rtol=0, atol=1e-6)
     np.testing.assert_allclose(dist / speed, origins / speed, rtol=0, atol=1e-6)
