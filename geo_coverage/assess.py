@@ -208,6 +208,9 @@ class Assessment:
         One row per subdistrict with its checks (None when no subdistrict layer).
     scorecard
         One row per indicator: target, measured value, pass/fail and source.
+    coverage_by_type
+        Per facility type: shares of communities, households and elderly within the
+        care-circle walk of the nearest facility of that type.
     gaps
         The communities failing any check, with reasons and priority.
     standards
@@ -218,6 +221,7 @@ class Assessment:
     facilities: gpd.GeoDataFrame
     subdistricts: gpd.GeoDataFrame | None
     scorecard: pd.DataFrame
+    coverage_by_type: pd.DataFrame
     gaps: gpd.GeoDataFrame
     standards: Standards
 
@@ -299,12 +303,14 @@ def assess(
 
     dc_dist, _ = _group_times(network, fac, fac_snap, origins, standards.day_care_types, limit_m)
     com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= 1 - 1e-9
+    type_share: dict[str, np.ndarray] = {}
     for ftype in FACILITY_TYPES:
         if (fac["type"] == ftype).any():
             d, _ = _group_times(network, fac, fac_snap, origins, (ftype,), limit_m)
             com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(
                 2
             )
+            type_share[ftype] = _per_community(origins, n, d <= circle_m, "share")
 
     com = _area_standard(com, fac, standards)
     com = _catchment_area(network, com, fac, fac_snap, origins, standards, circle_m)
@@ -315,7 +321,45 @@ def assess(
     com = _reasons(com, subs)
     scorecard = build_scorecard(com, fac, subs, standards)
     gaps = com[com["reasons_zh"] != ""].sort_values(["priority", "id"], ascending=[False, True])
-    return Assessment(com, fac, subs, scorecard, gaps.reset_index(drop=True), standards)
+    by_type = coverage_by_type(com, type_share)
+    return Assessment(com, fac, subs, scorecard, by_type, gaps.reset_index(drop=True), standards)
+
+
+def coverage_by_type(com: pd.DataFrame, covered_share: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Shares of communities, households and elderly within the care circle of each type.
+
+    Parameters
+    ----------
+    com
+        Assessed communities.
+    covered_share
+        Facility type -> share of each community's households within the care circle
+        of a facility of that type.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per facility type present: ``type``, ``label_zh``, ``label_en`` and the
+        three shares.
+    """
+    hh = com["households"].to_numpy(dtype=float)
+    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
+    rows = []
+    for key, ftype in FACILITY_TYPES.items():
+        if key not in covered_share:
+            continue
+        within = covered_share[key]
+        rows.append(
+            {
+                "type": key,
+                "label_zh": ftype.label_zh,
+                "label_en": ftype.label_en,
+                "communities_share": float((within >= 1 - 1e-9).mean()),
+                "households_share": _safe_share((hh * within).sum(), hh.sum()),
+                "elderly_share": _safe_share((elderly * within).sum(), elderly.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _area_standard(
@@ -339,8 +383,13 @@ def _area_standard(
     com["available_m2"] = np.round(com["facility_area_m2"].fillna(0).to_numpy() + inside, 1)
     com["deficit_m2"] = np.round(np.maximum(com["required_m2"] - com["available_m2"], 0.0), 1)
     com["meets_area"] = com["deficit_m2"] <= 0
-    if "land_area_m2" in com and com["land_area_m2"].notna().any():
-        com["required_land_m2"] = np.round(com["population"] * standards.land_per_resident_m2, 1)
+    # land standard (人均用地): only where the data gives the land for elderly facilities
+    land_given = com["facility_land_m2"].notna() & com["population"].notna()
+    com["required_land_m2"] = np.round(com["population"] * standards.land_per_resident_m2, 1)
+    com["land_deficit_m2"] = np.round(
+        np.maximum(com["required_land_m2"] - com["facility_land_m2"], 0.0), 1
+    ).where(land_given)
+    com["meets_land"] = ~land_given | (com["land_deficit_m2"].fillna(0) <= 0)
     return com
 
 
@@ -471,6 +520,7 @@ REASONS = {
     "outside": ("不在15分钟养老服务圈内", "outside the 15-minute care circle"),
     "partly": ("部分住户不在养老服务圈内", "some households outside the care circle"),
     "area": ("养老服务用房面积不足", "elderly-service floor area below standard"),
+    "land": ("养老设施用地不足", "land for elderly facilities below standard"),
     "day_care": ("日间照料未覆盖", "no day-care facility within reach"),
     "no_centre": ("所在街道无综合养老服务中心", "subdistrict lacks a comprehensive centre"),
 }
@@ -488,6 +538,7 @@ def _reasons(com: gpd.GeoDataFrame, subs: gpd.GeoDataFrame | None) -> gpd.GeoDat
         "outside": com["covered_share"].to_numpy() <= 0,
         "partly": (com["covered_share"].to_numpy() > 0) & ~com["covered"].to_numpy(),
         "area": ~com["meets_area"].to_numpy(),
+        "land": ~com["meets_land"].to_numpy(),
         "day_care": ~com["day_care_covered"].to_numpy(),
     }
     if subs is not None and "subdistrict" in com:
@@ -588,7 +639,29 @@ def build_scorecard(
             "m2",
             "area_per_100_households_m2",
         ),
+        (
+            "area_catchment",
+            "15分钟可达养老用房达标率（每百户20㎡）",
+            "Communities reaching 20 m² per 100 households within 15 min",
+            standards.area_compliance_target_share,
+            _safe_share(com["meets_area_catchment"].sum(), len(com)),
+            "share",
+            "area_per_100_households_m2",
+        ),
     ]
+    land_given = com["land_deficit_m2"].notna()
+    if land_given.any():
+        rows.append(
+            (
+                "land_standard",
+                "养老设施用地达标率（人均用地）",
+                "Communities meeting the land standard",
+                standards.area_compliance_target_share,
+                _safe_share(com.loc[land_given, "meets_land"].sum(), land_given.sum()),
+                "share",
+                "land_per_resident_m2",
+            )
+        )
     if subs is not None and len(subs):
         elderly_total = float(subs["elderly"].sum())
         beds_total = float(fac["beds"].fillna(0).sum())

@@ -157,6 +157,8 @@ def _communities() -> str:
             sub = next(name for _, name, (a, b) in SUBDISTRICTS if a <= x0 + 85.0 < b)
             # some older compounds have a small elderly room of their own
             area = int(rng.choice([0, 0, 0, 40, 60, 120]))
+            # compounds built after 2015 record the land set aside for elderly facilities
+            land = round(population * float(rng.choice([0.05, 0.1, 0.15]))) if k % 3 == 0 else None
             features.append(
                 {
                     "type": "Feature",
@@ -168,6 +170,7 @@ def _communities() -> str:
                         "60岁以上人口": elderly,
                         "所属街道": sub,
                         "养老用房面积": area,
+                        "养老设施用地面积": land,
                     },
                     "geometry": {
                         "type": "Polygon",

@@ -50,7 +50,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "population": ("population", "人口", "常住人口", "人口数", "总人口"),
     "elderly": ("elderly", "老年人口", "60岁以上人口", "老年人数", "老人数", "60岁以上老人"),
     "subdistrict": ("subdistrict", "街道", "所属街道", "街道办事处", "街道（乡镇）"),
-    "land_area_m2": ("land_area_m2", "用地面积", "占地面积"),
+    "facility_land_m2": ("facility_land_m2", "养老设施用地面积", "养老用地面积", "养老设施用地"),
     "facility_area_m2": (
         "facility_area_m2",
         "养老用房面积",
@@ -86,8 +86,8 @@ SPECS: dict[str, LayerSpec] = {
     "communities": LayerSpec(
         "communities",
         ("id", "name", "households"),
-        ("population", "elderly", "subdistrict", "land_area_m2", "facility_area_m2"),
-        ("households", "population", "elderly", "land_area_m2", "facility_area_m2"),
+        ("population", "elderly", "subdistrict", "facility_land_m2", "facility_area_m2"),
+        ("households", "population", "elderly", "facility_land_m2", "facility_area_m2"),
         ("Polygon", "MultiPolygon", "Point"),
     ),
     "entrances": LayerSpec(

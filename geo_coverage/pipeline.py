@@ -117,6 +117,7 @@ def write_outputs(
             sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
                 columns="geometry"
             )
+        sheets["分类型覆盖" if lang == "zh" else "coverage by type"] = assessment.coverage_by_type
         written.append(export.save_xlsx(sheets, folder / "gaps.xlsx"))
     if "gpkg" in formats:
         gpkg = {

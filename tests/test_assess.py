@@ -52,7 +52,7 @@ def communities(spec: list[tuple[str, float, float]]) -> gpd.GeoDataFrame:
             "population": 2.5 * hh,
             "elderly": 0.2 * hh,
             "subdistrict": None,
-            "land_area_m2": np.nan,
+            "facility_land_m2": np.nan,
             "facility_area_m2": 0.0,
         }
         for i, hh, _ in spec
@@ -158,7 +158,9 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
 
     # area standard, compound scope: 20 m² per 100 households against the compound's own area
     # plus care facilities standing inside it
-    required = raw["households"] / 100 * s.area_per_100_households_m2
+    aged = raw["elderly"] / raw["population"] >= s.moderately_aged_share
+    assert s.aged_area_uplift == 1.25 and aged.any() and not aged.all()
+    required = raw["households"] / 100 * s.area_per_100_households_m2 * np.where(aged, 1.25, 1)
     inside = gpd.sjoin(fac[care], raw, predicate="within")
     own = raw["facility_area_m2"].fillna(0) + raw["id"].map(
         inside.groupby("id_right")["floor_area_m2"].sum()
@@ -167,6 +169,14 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
     np.testing.assert_allclose(com.loc[ids, "required_m2"], required.round(1))
     np.testing.assert_allclose(com.loc[ids, "available_m2"], own.round(1))
     np.testing.assert_allclose(com.loc[ids, "deficit_m2"], deficit.round(1))
+
+    # land standard, only where the land for elderly facilities is given
+    land_given = raw["facility_land_m2"].notna()
+    assert 0 < land_given.sum() < len(raw)
+    land_short = land_given & (
+        raw["facility_land_m2"] < raw["population"] * s.land_per_resident_m2 - 0.05
+    )
+    assert (com.loc[ids, "meets_land"].to_numpy() == ~land_short.to_numpy()).all()
 
     # catchment scope: 2SFCA from the networkx pair distances
     hh = raw["households"].to_numpy()
@@ -206,6 +216,8 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
         "day_care_coverage": (pair[day_care].min(0) <= circle).mean(),
         "area_standard": (deficit <= 0).mean(),
         "area_deficit": deficit.round(1).sum(),
+        "area_catchment": (per_100 >= s.area_per_100_households_m2 - 1e-9).mean(),
+        "land_standard": 1 - land_short.sum() / land_given.sum(),
         "subdistrict_centres": (subs["name"].map(centres).fillna(0) >= 1).mean(),
         "beds_per_1000": 1000 * fac["beds"].sum() / elderly.sum(),
         "nursing_bed_share": fac["nursing_beds"].sum() / fac["beds"].sum(),
@@ -215,8 +227,17 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
     for key, value in expected.items():
         assert card[key] == pytest.approx(value, abs=1e-3), key
 
+    # coverage by facility type, from the same exact distances
+    by_type = result.coverage_by_type.set_index("type")
+    for ftype in by_type.index:
+        mask = fac["type"].eq(ftype).to_numpy()
+        within = pair[mask].min(axis=0) <= circle
+        assert by_type.loc[ftype, "households_share"] == pytest.approx(
+            (hh * within).sum() / hh.sum(), abs=1e-9
+        ), ftype
+
     # the gap list is exactly the failing compounds, highest priority first
-    failing = ~covered | (deficit > 0) | ~(pair[day_care].min(0) <= circle)
+    failing = ~covered | (deficit > 0) | ~(pair[day_care].min(0) <= circle) | land_short
     failing |= raw["subdistrict"].isin(got_subs.index[~got_subs["has_centre"]]).to_numpy()
     assert set(result.gaps["id"]) == set(ids[failing])
     assert result.gaps["priority"].is_monotonic_decreasing
