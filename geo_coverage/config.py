@@ -121,9 +121,25 @@ class OutputConfig(_Strict):
     folder: Path | None = Field(None, description="default: maps/<slug> beside configs/")
     formats: tuple[Literal["csv", "xlsx", "gpkg"], ...] = ("csv", "xlsx", "gpkg")
     language: Literal["zh", "en"] = "zh"
-    basemap: Literal["none", "osm", "tianditu", "amap"] | str = "none"
-    tianditu_key: str | None = None
-    offline: bool = True
+    basemap: str = Field(
+        "none", description="none | osm | tianditu | amap | an XYZ URL with {x} {y} {z}"
+    )
+    tianditu_key: str | None = Field(None, description="your 天地图 key, for basemap: tianditu")
+    offline: bool = Field(True, description="inline Leaflet so the map needs no internet")
+
+    @model_validator(mode="after")
+    def _basemap_is_usable(self) -> OutputConfig:
+        if self.basemap == "tianditu" and not self.tianditu_key:
+            msg = "basemap 'tianditu' needs your key: add 'tianditu_key: <key>' under outputs"
+            raise ValueError(msg)
+        known = {"none", "osm", "tianditu", "amap"}
+        if self.basemap not in known and not all(k in self.basemap for k in ("{x}", "{y}", "{z}")):
+            msg = (
+                f"basemap {self.basemap!r} is neither one of {sorted(known)} nor an XYZ URL "
+                "template with {x}, {y} and {z}"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class CityConfig(_Strict):

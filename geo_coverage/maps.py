@@ -17,8 +17,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .assess import Assessment
+from .coords import wgs84_to_gcj02
 from .export import format_value
 from .standards import FACILITY_TYPES
 
@@ -40,6 +42,8 @@ STATUS_LABELS = {
     "short_area": ("在服务圈内但面积不足", "covered, floor area short"),
     "outside": ("不在15分钟服务圈内", "outside the care circle"),
 }
+DISPLAY_TOLERANCE_M = 10.0
+"""Isochrone outlines are simplified by this much for display (verdicts never use them)."""
 BAND_OPACITY = {5.0: 0.35, 10.0: 0.22, 15.0: 0.12}
 TEXT = {
     "facilities": ("养老服务设施", "Facilities"),
@@ -78,11 +82,6 @@ def community_status(communities: pd.DataFrame) -> np.ndarray:
     return np.where(~covered, "outside", np.where(meets, "ok", "short_area"))
 
 
-def _popup_table(rows: list[tuple[str, object]]) -> str:
-    cells = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
-    return f"<table class='gc-popup'>{cells}</table>"
-
-
 def build_map(
     assessment: Assessment,
     isochrones: gpd.GeoDataFrame | None,
@@ -90,6 +89,7 @@ def build_map(
     city: str,
     language: str = "zh",
     basemap: str = "none",
+    tianditu_key: str | None = None,
 ) -> object:
     """Build the Folium map of an assessment.
 
@@ -104,7 +104,11 @@ def build_map(
     language
         {"zh", "en"}
     basemap
-        {"none", "osm"} or an XYZ tile URL template.
+        {"none", "osm", "tianditu", "amap"} or an XYZ tile URL template with
+        ``{x}``, ``{y}``, ``{z}`` (e.g. an intranet tile server). With "amap" every
+        layer is shifted to GCJ-02 so it lines up with AMap's tiles.
+    tianditu_key
+        The user's Tianditu (天地图) key, needed for "tianditu".
 
     Returns
     -------
@@ -114,21 +118,22 @@ def build_map(
     import folium
 
     pos = 0 if language == "zh" else 1
-    com = assessment.communities.to_crs(WGS84)
-    fac = assessment.facilities.to_crs(WGS84)
+    gcj = basemap == "amap"
+    com = to_display(assessment.communities, gcj02=gcj)
+    fac = to_display(assessment.facilities, gcj02=gcj)
     minx, miny, maxx, maxy = com.total_bounds
-    tiles = {"none": None, "osm": "OpenStreetMap"}.get(basemap, basemap)
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
-        tiles=tiles,
-        attr="© OpenStreetMap contributors" if tiles else None,
+        tiles=None,
         control_scale=True,
         prefer_canvas=False,
     )
+    for layer in basemap_layers(basemap, tianditu_key):
+        layer.add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     if assessment.subdistricts is not None:
-        subs = assessment.subdistricts.to_crs(WGS84)
+        subs = to_display(assessment.subdistricts, gcj02=gcj)
         group = folium.FeatureGroup(name=_t("subdistricts", language))
         for _, row in subs.iterrows():
             lacking = not bool(row["has_centre"])
@@ -145,8 +150,8 @@ def build_map(
         group.add_to(fmap)
     if isochrones is not None and len(isochrones):
         iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
-        iso = iso.to_crs(WGS84)
-        iso["geometry"] = iso.geometry.simplify(0.00002)
+        iso["geometry"] = iso.geometry.simplify(DISPLAY_TOLERANCE_M)
+        iso = to_display(iso, gcj02=gcj)
         order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
         iso = iso.sort_values(
             ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
@@ -170,68 +175,165 @@ def build_map(
                 },
             ).add_to(group)
             group.add_to(fmap)
-    status = community_status(com)
-    group = folium.FeatureGroup(name=_t("communities", language))
-    for (_, row), st in zip(com.iterrows(), status, strict=True):
-        popup = _popup_table(
-            [
-                ("", row["name"]),
-                (_t("households", language), int(row["households"])),
-                (_t("elderly", language), int(row["elderly"]) if pd.notna(row["elderly"]) else ""),
-                (
-                    _t("walk", language),
-                    f"{row['nearest_name']} {row['walk_min']:.1f} {_t('minutes', language)}",
-                ),
-                (_t("required", language), f"{row['required_m2']:.0f} ㎡"),
-                (_t("available", language), f"{row['available_m2']:.0f} ㎡"),
-                ("", row[f"reasons_{language}"]),
-            ]
-        )
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda _f, c=STATUS_COLOURS[st]: {
-                "color": c,
-                "weight": 1,
-                "fillColor": c,
-                "fillOpacity": 0.55,
-            },
-            popup=folium.Popup(popup, max_width=320),
-            tooltip=_esc(row["name"]),
-        ).add_to(group)
-    group.add_to(fmap)
-    group = folium.FeatureGroup(name=_t("facilities", language))
-    for _, row in fac.iterrows():
-        ftype = FACILITY_TYPES[row["type"]]
-        popup = _popup_table(
-            [
-                ("", row["name"]),
-                ("", (ftype.label_zh, ftype.label_en)[pos]),
-                (
-                    _t("floor_area", language),
-                    f"{row['floor_area_m2']:.0f} ㎡" if pd.notna(row["floor_area_m2"]) else "",
-                ),
-                (_t("beds", language), int(row["beds"]) if pd.notna(row["beds"]) else ""),
-                (_t("within", language), int(row.get("households_within", 0))),
-            ]
-        )
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=9 if row["type"] == "centre" else 7,
-            color="#ffffff",
-            weight=2,
-            fill=True,
-            fill_color=TYPE_COLOURS.get(row["type"], "#444444"),
-            fill_opacity=1.0,
-            popup=folium.Popup(popup, max_width=320),
-            tooltip=_esc(row["name"]),
-        ).add_to(group)
-    group.add_to(fmap)
+    _community_layer(com, language).add_to(fmap)
+    _facility_layer(fac, language).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(_legend_html(fac, language)))
     fmap.get_root().html.add_child(
         folium.Element(_summary_html(assessment.scorecard, city, language))
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFrame:
+    """Geometries for drawing: WGS84 (or GCJ-02 for AMap tiles), rounded to 1e-6 degrees.
+
+    Parameters
+    ----------
+    gdf
+        A layer in any CRS.
+    gcj02
+        Shift to GCJ-02 so the layer lines up with AMap/Gaode tiles (about 500 m in
+        Inner Mongolia); the data stay WGS84 everywhere else.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer labelled EPSG:4326 (its coordinates are GCJ-02 when ``gcj02``).
+    """
+    out = gdf.to_crs(WGS84)
+    geoms = out.geometry.to_numpy()
+    if gcj02:
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(wgs84_to_gcj02(*xy.T)))
+    return out.set_geometry(shapely.set_precision(geoms, 1e-6))
+
+
+TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s_w&x={x}&y={y}&l={z}&tk=%s"
+AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+
+
+def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[object]:
+    """Tile layers for a basemap choice; none for "none" (the data draw on a plain page).
+
+    Parameters
+    ----------
+    basemap
+        {"none", "osm", "tianditu", "amap"} or an XYZ URL template.
+    tianditu_key
+        Required for "tianditu".
+
+    Returns
+    -------
+    list of folium.TileLayer
+        Base layer first, then any label overlay.
+    """
+    import folium
+
+    if basemap == "none":
+        return []
+    if basemap == "osm":
+        return [folium.TileLayer("OpenStreetMap", name="OpenStreetMap")]
+    if basemap == "tianditu":
+        attr = "天地图 © 国家地理信息公共服务平台"
+        return [
+            folium.TileLayer(
+                TIANDITU % ("vec", tianditu_key),
+                attr=attr,
+                name="天地图",
+                subdomains="01234567",
+                max_zoom=18,
+            ),
+            folium.TileLayer(
+                TIANDITU % ("cva", tianditu_key),
+                attr=attr,
+                name="天地图注记",
+                subdomains="01234567",
+                overlay=True,
+                control=False,
+                max_zoom=18,
+            ),
+        ]
+    if basemap == "amap":
+        return [
+            folium.TileLayer(
+                AMAP, attr="© 高德地图 AutoNavi", name="高德地图", subdomains="1234", max_zoom=18
+            )
+        ]
+    return [folium.TileLayer(basemap, attr="tiles: " + html.escape(basemap), name="basemap")]
+
+
+def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
+    """All communities as one GeoJSON layer, coloured by status, with popups."""
+    import folium
+
+    minutes = _t("minutes", language)
+    props = gpd.GeoDataFrame(
+        {
+            "name": com["name"].map(_esc),
+            "households": com["households"].astype(int),
+            "elderly": com["elderly"].fillna(0).astype(int),
+            "walk": [
+                f"{_esc(n)} {m:.1f} {minutes}" if np.isfinite(m) else "—"
+                for n, m in zip(com["nearest_name"], com["walk_min"], strict=True)
+            ],
+            "required": com["required_m2"].map("{:.0f} ㎡".format),
+            "available": com["available_m2"].map("{:.0f} ㎡".format),
+            "reasons": com[f"reasons_{language}"].map(_esc),
+            "status": community_status(com),
+        },
+        geometry=com.geometry.to_numpy(),
+        crs=WGS84,
+    )
+    fields = ["name", "households", "elderly", "walk", "required", "available", "reasons"]
+    aliases = ["", *(_t(k, language) for k in fields[1:-1]), ""]
+    return folium.GeoJson(
+        props.to_json(drop_id=True),
+        name=_t("communities", language),
+        style_function=lambda f: {
+            "color": STATUS_COLOURS[f["properties"]["status"]],
+            "weight": 1,
+            "fillColor": STATUS_COLOURS[f["properties"]["status"]],
+            "fillOpacity": 0.55,
+        },
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, labels=True),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    )
+
+
+def _facility_layer(fac: gpd.GeoDataFrame, language: str) -> object:
+    """All facilities as one GeoJSON layer of circle markers coloured by type, with popups."""
+    import folium
+
+    pos = 0 if language == "zh" else 1
+    props = gpd.GeoDataFrame(
+        {
+            "name": fac["name"].map(_esc),
+            "type_label": [
+                (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos] for t in fac["type"]
+            ],
+            "floor_area": fac["floor_area_m2"].map(lambda a: f"{a:.0f} ㎡" if pd.notna(a) else "—"),
+            "beds": fac["beds"].map(lambda b: f"{b:.0f}" if pd.notna(b) else "—"),
+            "within": fac.get("households_within", pd.Series(0, index=fac.index)).astype(int),
+            "type": fac["type"],
+        },
+        geometry=fac.geometry.to_numpy(),
+        crs=WGS84,
+    )
+    fields = ["name", "type_label", "floor_area", "beds", "within"]
+    aliases = ["", "", _t("floor_area", language), _t("beds", language), _t("within", language)]
+    return folium.GeoJson(
+        props.to_json(drop_id=True),
+        name=_t("facilities", language),
+        marker=folium.CircleMarker(
+            radius=7, color="#ffffff", weight=2, fill=True, fill_opacity=1.0
+        ),
+        style_function=lambda f: {
+            "fillColor": TYPE_COLOURS.get(f["properties"]["type"], "#444444"),
+            "radius": 9 if f["properties"]["type"] == "centre" else 7,
+        },
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, labels=True),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    )
 
 
 def _legend_html(fac: pd.DataFrame, language: str) -> str:

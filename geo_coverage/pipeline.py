@@ -144,7 +144,12 @@ def write_outputs(
         )
     )
     fmap = build_map(
-        assessment, isochrones, city=config.city, language=lang, basemap=config.outputs.basemap
+        assessment,
+        isochrones,
+        city=config.city,
+        language=lang,
+        basemap=config.outputs.basemap,
+        tianditu_key=config.outputs.tianditu_key,
     )
     written.append(
         export.save_text(map_html(fmap, offline=config.outputs.offline), folder / "map.html")

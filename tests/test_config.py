@@ -130,3 +130,17 @@ def test_every_profile_sets_every_threshold_with_a_source(profile):
     s = standards_from_profile(profile)
     for key in THRESHOLD_KEYS:
         assert s.source(key), f"{profile}.{key} has no source"
+
+
+def test_tianditu_basemap_needs_a_key(tmp_path):
+    path = write(tmp_path, MINIMAL + "outputs:\n  basemap: tianditu\n")
+    with pytest.raises(ConfigError, match="needs your key: add 'tianditu_key: <key>'"):
+        load_config(path)
+
+
+def test_custom_basemap_must_be_an_xyz_template(tmp_path):
+    path = write(tmp_path, MINIMAL + "outputs:\n  basemap: http://tiles.local/map.png\n")
+    with pytest.raises(ConfigError, match=r"XYZ URL template with \{x\}, \{y\} and \{z\}"):
+        load_config(path)
+    ok = MINIMAL + "outputs:\n  basemap: http://10.0.0.5/tiles/{z}/{x}/{y}.png\n"
+    assert load_config(write(tmp_path, ok)).outputs.basemap.endswith("{y}.png")

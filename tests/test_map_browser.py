@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import shutil
@@ -41,7 +42,15 @@ window.addEventListener('load', function () {
   ctl._layers.forEach(function (e) {
     if (!e.overlay) { return; }
     var n = 0;
-    e.layer.eachLayer(function (l) { n += l.getLayers ? l.getLayers().length : 1; });
+    e.layer.eachLayer(function (l) {
+      n += l.getLayers ? l.getLayers().length : 1;
+      var p = l.feature && l.feature.properties;
+      if (p && String(p.name).indexOf('alert(1)') >= 0) {
+        var div = document.createElement('div');
+        div.innerHTML = p.name;  // what a popup or tooltip shows
+        out.hostile = div.textContent;
+      }
+    });
     out.overlays[e.name] = n;
   });
   document.getElementById('probe').textContent = JSON.stringify(out);
@@ -88,7 +97,7 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     map_path = next(p for p in result.outputs if p.name == "map.html")
     html = map_path.read_text(encoding="utf-8")
     assert "cdn.jsdelivr" not in html and "<script src=" not in html  # self-contained
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
 
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(
@@ -100,11 +109,12 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     dom = chromium("--dump-dom", probe_page.as_uri(), user_data=tmp_path / "profile1").stdout
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert match and match.group(1), dom[-2000:]
-    state = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    state = json.loads(html_module.unescape(match.group(1)))
 
     a = result.assessment
     assert state["leaflet"] == "1.9.4"
     assert state["alerts"] == []
+    assert state["hostile"] == HOSTILE  # shown as plain text
     assert state["overlays"][TEXT["facilities"][0]] == len(a.facilities) == 9
     assert state["overlays"][TEXT["communities"][0]] == len(a.communities) == 71
     iso_layers = [k for k in state["overlays"] if TEXT["isochrone"][0] in k]
