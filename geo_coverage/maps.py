@@ -126,9 +126,13 @@ def build_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=False,
     )
+    scale = (
+        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({fmap.get_name()});"
+    )
+    fmap.get_root().script.add_child(folium.Element(scale))
     for layer in basemap_layers(basemap, tianditu_key):
         layer.add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -377,7 +381,8 @@ def _summary_html(scorecard: pd.DataFrame, city: str, language: str) -> str:
         )
     return (
         f"<div class='gc-panel' id='gc-summary' style='top:10px;left:60px;max-width:420px'>"
-        f"<b>{_esc(city)} · {_esc(_t('summary', language))}</b><table>{''.join(rows)}</table></div>"
+        f"<details open><summary><b>{_esc(city)} · {_esc(_t('summary', language))}</b></summary>"
+        f"<table>{''.join(rows)}</table></details></div>"
     )
 
 
