@@ -189,6 +189,22 @@ def build_map(
     return fmap
 
 
+def _metric_scale() -> object:
+    """A metric-only scale bar, bottom right (folium's own shows feet as well)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class MetricScale(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "L.control.scale({imperial: false, position: 'bottomright'})"
+            ".addTo({{ this._parent.get_name() }});"
+            "{% endmacro %}"
+        )
+
+    return MetricScale()
+
+
 def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFrame:
     """Geometries for drawing: WGS84 (or GCJ-02 for AMap tiles), rounded to 1e-6 degrees.
 
