@@ -129,10 +129,7 @@ def build_map(
         control_scale=False,
         prefer_canvas=False,
     )
-    scale = (
-        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({fmap.get_name()});"
-    )
-    fmap.get_root().script.add_child(folium.Element(scale))
+    fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
     for layer in basemap_layers(basemap, tianditu_key):
         layer.add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -189,20 +186,19 @@ def build_map(
     return fmap
 
 
-def _metric_scale() -> object:
-    """A metric-only scale bar, bottom right (folium's own shows feet as well)."""
-    from branca.element import MacroElement
-    from jinja2 import Template
+def _metric_scale(map_name: str) -> object:
+    """A metric-only scale bar, bottom right (folium's own shows feet as well).
 
-    class MetricScale(MacroElement):
-        _template = Template(
-            "{% macro script(this, kwargs) %}"
-            "L.control.scale({imperial: false, position: 'bottomright'})"
-            ".addTo({{ this._parent.get_name() }});"
-            "{% endmacro %}"
-        )
+    Added once the page's scripts have run, since folium writes child scripts
+    before the map's own.
+    """
+    import folium
 
-    return MetricScale()
+    return folium.Element(
+        "<script>document.addEventListener('DOMContentLoaded', function () {"
+        f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({map_name});"
+        "});</script>"
+    )
 
 
 def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFrame:
