@@ -211,6 +211,10 @@ class Assessment:
     coverage_by_type
         Per facility type: shares of communities, households and elderly within the
         care-circle walk of the nearest facility of that type.
+    origins
+        One row per walk origin: ``community`` (row in ``communities``), ``weight``
+        (its share of the households), ``x``, ``y`` (network CRS), ``walk_m`` to the
+        nearest care-circle facility and ``covered``.
     gaps
         The communities failing any check, with reasons and priority.
     standards
@@ -224,6 +228,7 @@ class Assessment:
     coverage_by_type: pd.DataFrame
     gaps: gpd.GeoDataFrame
     standards: Standards
+    origins: pd.DataFrame
 
 
 def assess(
@@ -322,7 +327,20 @@ def assess(
     scorecard = build_scorecard(com, fac, subs, standards)
     gaps = com[com["reasons_zh"] != ""].sort_values(["priority", "id"], ascending=[False, True])
     by_type = coverage_by_type(com, type_share)
-    return Assessment(com, fac, subs, scorecard, by_type, gaps.reset_index(drop=True), standards)
+    xy = shapely.get_coordinates(origins.points)
+    origin_table = pd.DataFrame(
+        {
+            "community": origins.community,
+            "weight": origins.weight,
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "walk_m": dist,
+            "covered": dist <= circle_m,
+        }
+    )
+    return Assessment(
+        com, fac, subs, scorecard, by_type, gaps.reset_index(drop=True), standards, origin_table
+    )
 
 
 def coverage_by_type(com: pd.DataFrame, covered_share: dict[str, np.ndarray]) -> pd.DataFrame:

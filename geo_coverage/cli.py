@@ -108,6 +108,13 @@ def _print_summary(result: object) -> None:
         mark = "PASS" if row["passed"] else "FAIL"
         print(f"  [{mark}] {row['label_zh']} {value} (target {target})")
     print(f"  gaps: {len(result.assessment.gaps)} communities")  # type: ignore[attr-defined]
+    siting = result.siting  # type: ignore[attr-defined]
+    if siting is not None:
+        unit = "elderly" if siting.objective == "elderly" else "households"
+        print(
+            f"  proposed sites: {len(siting.sites)} ({siting.solution.method}), covering "
+            f"{siting.solution.covered:,.0f} of {siting.demand_total:,.0f} unserved {unit}"
+        )
     for path in result.outputs:  # type: ignore[attr-defined]
         print(f"  wrote {path}")
 

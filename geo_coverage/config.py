@@ -115,6 +115,14 @@ class StandardConfig(_Strict):
     overrides: _Overrides = Field(default_factory=_Overrides)  # type: ignore[valid-type]
 
 
+class SitingConfig(_Strict):
+    """New-build siting: how many sites, what to cover, and how to solve."""
+
+    k: Annotated[int, Field(ge=1, le=1000)] = 3
+    objective: Literal["elderly", "households"] = "elderly"
+    method: Literal["auto", "exact", "greedy"] = "auto"
+
+
 class OutputConfig(_Strict):
     """Where and how results are written."""
 
@@ -151,6 +159,7 @@ class CityConfig(_Strict):
     network: NetworkConfig
     layers: LayersConfig
     standard: StandardConfig = Field(default_factory=StandardConfig)
+    siting: SitingConfig | None = Field(None, description="propose new sites (omit to skip)")
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     source_file: Path | None = Field(None, exclude=True)
 

@@ -43,6 +43,19 @@ GAP_COLUMNS: dict[str, tuple[str, str]] = {
     "lat": ("纬度（WGS84）", "latitude (WGS84)"),
 }
 
+SITE_COLUMNS: dict[str, tuple[str, str]] = {
+    "rank": ("序号", "rank"),
+    "id": ("候选点编号", "candidate id"),
+    "name": ("位置", "location"),
+    "subdistrict": ("所属街道", "subdistrict"),
+    "households_new": ("新覆盖户数", "households newly covered"),
+    "elderly_new": ("新覆盖老年人", "elderly newly covered"),
+    "recommended_m2": ("建议建筑面积（㎡）", "recommended floor area (m²)"),
+    "gain": ("边际增益", "marginal gain"),
+    "lon": ("经度（WGS84）", "longitude (WGS84)"),
+    "lat": ("纬度（WGS84）", "latitude (WGS84)"),
+}
+
 SCORECARD_COLUMNS: dict[str, tuple[str, str]] = {
     "indicator": ("指标代码", "indicator"),
     "label": ("指标", "indicator name"),
@@ -97,10 +110,7 @@ def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     pandas.DataFrame
         One row per under-served community, columns labelled for planners.
     """
-    frame = gaps.copy()
-    points = gaps.geometry.representative_point().to_crs(WGS84)
-    frame["lon"] = points.x.round(7)
-    frame["lat"] = points.y.round(7)
+    frame = _with_lonlat(gaps)
     pos = 0 if language == "zh" else 1
     frame["nearest_type_label"] = frame["nearest_type"].map(
         lambda t: (
@@ -112,6 +122,22 @@ def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     cols = [c for c in GAP_COLUMNS if c in frame]
     table = pd.DataFrame(frame[cols])
     return table.rename(columns={c: GAP_COLUMNS[c][pos] for c in cols})
+
+
+def _with_lonlat(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(gdf.drop(columns="geometry"))
+    points = gdf.geometry.representative_point().to_crs(WGS84)
+    frame["lon"] = points.x.round(7).to_numpy()
+    frame["lat"] = points.y.round(7).to_numpy()
+    return frame
+
+
+def sites_table(sites: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
+    """Proposed sites as a plain table with WGS84 coordinates and headers in ``language``."""
+    pos = 0 if language == "zh" else 1
+    frame = _with_lonlat(sites)
+    cols = [c for c in SITE_COLUMNS if c in frame]
+    return frame[cols].rename(columns={c: SITE_COLUMNS[c][pos] for c in cols})
 
 
 def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:

@@ -61,6 +61,10 @@ TEXT = {
     "floor_area": ("建筑面积", "floor area"),
     "beds": ("床位", "beds"),
     "within": ("15分钟内住户", "households within 15 min"),
+    "sites": ("建议新建养老服务设施", "Proposed new facilities"),
+    "households_new": ("新覆盖户数", "households newly covered"),
+    "elderly_new": ("新覆盖老年人", "elderly newly covered"),
+    "recommended_m2": ("建议建筑面积", "recommended floor area"),
     "summary": ("评估摘要", "Summary"),
 }
 
@@ -90,6 +94,7 @@ def build_map(
     language: str = "zh",
     basemap: str = "none",
     tianditu_key: str | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> object:
     """Build the Folium map of an assessment.
 
@@ -109,6 +114,8 @@ def build_map(
         layer is shifted to GCJ-02 so it lines up with AMap's tiles.
     tianditu_key
         The user's Tianditu (天地图) key, needed for "tianditu".
+    sites
+        Proposed new sites (from ``siting``), drawn as numbered stars, or None.
 
     Returns
     -------
@@ -178,7 +185,11 @@ def build_map(
             group.add_to(fmap)
     _community_layer(com, language).add_to(fmap)
     _facility_layer(fac, language).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend_html(fac, language)))
+    if sites is not None and len(sites):
+        _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
+    fmap.get_root().html.add_child(
+        folium.Element(_legend_html(fac, language, has_sites=sites is not None and len(sites) > 0))
+    )
     fmap.get_root().html.add_child(
         folium.Element(_summary_html(assessment.scorecard, city, language))
     )
@@ -352,7 +363,33 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str) -> object:
     )
 
 
-def _legend_html(fac: pd.DataFrame, language: str) -> str:
+def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> object:
+    """Proposed sites: numbered markers (plain HTML, no icon font) with what each adds."""
+    import folium
+
+    group = folium.FeatureGroup(name=_t("sites", language))
+    for _, row in sites.iterrows():
+        lines = [
+            f"<b>{_esc(_t('sites', language))} #{int(row['rank'])}</b>",
+            _esc(row.get("name", "")),
+            f"{_esc(_t('households_new', language))}: {int(row['households_new'])}",
+            f"{_esc(_t('elderly_new', language))}: {int(row['elderly_new'])}",
+            f"{_esc(_t('recommended_m2', language))}: {int(row['recommended_m2'])} ㎡",
+        ]
+        folium.Marker(
+            location=[row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(
+                html=f"<div class='gc-site'>{int(row['rank'])}</div>",
+                icon_size=(24, 24),
+                icon_anchor=(12, 12),
+            ),
+            popup=folium.Popup("<br>".join(lines), max_width=320),
+            tooltip=_esc(f"#{int(row['rank'])} {row.get('name', '')}"),
+        ).add_to(group)
+    return group
+
+
+def _legend_html(fac: pd.DataFrame, language: str, *, has_sites: bool = False) -> str:
     pos = 0 if language == "zh" else 1
     items = [
         f"<div><span class='gc-dot' style='background:{TYPE_COLOURS[t]}'></span>"
@@ -369,12 +406,20 @@ def _legend_html(fac: pd.DataFrame, language: str) -> str:
         "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
         f"{_esc(_t('no_centre', language))}</div>"
     )
+    if has_sites:
+        items.append(
+            "<div><span class='gc-box' style='background:#5e3c99'></span>"
+            f"{_esc(_t('sites', language))}</div>"
+        )
     return (
         "<style>.gc-panel{position:fixed;z-index:9999;background:#fff;padding:8px 10px;"
         "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.5 sans-serif}"
         ".gc-dot{display:inline-block;width:11px;height:11px;border-radius:50%;margin-right:6px;"
         "border:1px solid #fff}.gc-box{display:inline-block;width:14px;height:10px;"
-        "margin-right:6px}.gc-popup th{text-align:left;padding-right:8px;color:#555}</style>"
+        "margin-right:6px}.gc-popup th{text-align:left;padding-right:8px;color:#555}"
+        ".gc-site{width:22px;height:22px;border-radius:4px;background:#5e3c99;color:#fff;"
+        "font:bold 13px/22px sans-serif;text-align:center;border:2px solid #fff;"
+        "box-shadow:0 1px 3px rgba(0,0,0,.5)}</style>"
         f"<div class='gc-panel' id='gc-legend' style='bottom:30px;left:10px'>{''.join(items)}</div>"
     )
 

@@ -16,6 +16,7 @@ from .layers import Layers, layers_from_config
 from .maps import build_map, map_html
 from .network import WalkNetwork, network_from_config
 from .reach import isochrones_by_group, snap_points
+from .siting import SitingResult, propose_sites
 from .utils import log
 
 
@@ -31,6 +32,8 @@ class Result:
         Dissolved isochrone polygons per facility type and band (network CRS).
     network
         The walking network used.
+    siting
+        Proposed new sites, when the config asks for them.
     outputs
         Files written (empty when ``write=False``).
     """
@@ -38,6 +41,7 @@ class Result:
     assessment: Assessment
     isochrones: gpd.GeoDataFrame
     network: WalkNetwork
+    siting: SitingResult | None
     outputs: tuple[Path, ...]
 
 
@@ -91,12 +95,25 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
         speed_m_s=standards.walking_speed_m_s,
     )
     isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=network.crs)
-    outputs = write_outputs(config, assessment, isochrones) if write else ()
-    return Result(assessment, isochrones, network, outputs)
+    siting = None
+    if config.siting is not None:
+        siting = propose_sites(
+            network,
+            assessment,
+            k=config.siting.k,
+            objective=config.siting.objective,
+            candidates=layers.candidates,
+            method=config.siting.method,
+        )
+    outputs = write_outputs(config, assessment, isochrones, siting) if write else ()
+    return Result(assessment, isochrones, network, siting, outputs)
 
 
 def write_outputs(
-    config: CityConfig, assessment: Assessment, isochrones: gpd.GeoDataFrame
+    config: CityConfig,
+    assessment: Assessment,
+    isochrones: gpd.GeoDataFrame,
+    siting: SitingResult | None = None,
 ) -> tuple[Path, ...]:
     """Write map, gap list, scorecard and layers to the config's output folder (atomically)."""
     folder = config.output_folder
@@ -143,9 +160,24 @@ def write_outputs(
             folder / "scorecard.md",
         )
     )
+    if siting is not None:
+        sites = export.sites_table(siting.sites, language=lang)
+        if "csv" in formats:
+            written.append(export.save_csv(sites, folder / "sites.csv"))
+        if "xlsx" in formats:
+            written.append(
+                export.save_xlsx(
+                    {"新建选址" if lang == "zh" else "sites": sites}, folder / "sites.xlsx"
+                )
+            )
+        if "gpkg" in formats:
+            written.append(
+                export.save_gpkg({"sites": siting.sites.to_crs("EPSG:4326")}, folder / "sites.gpkg")
+            )
     fmap = build_map(
         assessment,
         isochrones,
+        sites=None if siting is None else siting.sites,
         city=config.city,
         language=lang,
         basemap=config.outputs.basemap,
