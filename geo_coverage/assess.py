@@ -178,6 +178,9 @@ def _group_times(
     """Distance from each origin to the nearest facility whose type is in ``types``."""
     mask = facilities["type"].isin(types).to_numpy()
     idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        n = len(origins.community)
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     subset = take(fac_snap, idx)
     reach = nearest_source_distances(network, subset, limit_m=limit_m)
     dist, nearest = nearest_source_from_points(network, reach, origins.snapped, subset)

@@ -107,6 +107,12 @@ def _print_summary(result: object) -> None:
         )
         mark = "PASS" if row["passed"] else "FAIL"
         print(f"  [{mark}] {row['label_zh']} {value} (target {target})")
+    q = result.network_quality  # type: ignore[attr-defined]
+    print(
+        f"  network: {q['nodes']:,} nodes, {q['edges']:,} edges, {q['km_per_km2']:.1f} km of "
+        f"walkable street per km² around the communities; {q['dropped_pieces']:.0f} "
+        f"disconnected pieces ({q['dropped_nodes']:.0f} nodes) left out"
+    )
     print(f"  gaps: {len(result.assessment.gaps)} communities")  # type: ignore[attr-defined]
     siting = result.siting  # type: ignore[attr-defined]
     if siting is not None:

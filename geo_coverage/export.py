@@ -27,6 +27,7 @@ GAP_COLUMNS: dict[str, tuple[str, str]] = {
     "name": ("小区名称", "community"),
     "subdistrict": ("所属街道", "subdistrict"),
     "households": ("户数", "households"),
+    "estimated": ("户数为估算（OSM建筑）", "households estimated from OSM buildings"),
     "elderly": ("60岁以上人口", "elderly (60+)"),
     "walk_min": ("最近设施步行时间（分钟）", "walk to nearest facility (min)"),
     "nearest_name": ("最近养老服务设施", "nearest facility"),

@@ -546,7 +546,10 @@ def layers_from_config(config: CityConfig) -> Layers:
             frames[kind] = None
             continue
         try:
-            frames[kind] = read_layer(kind, cfg)
+            if cfg.source == "osm":
+                frames[kind] = _read_osm_layer(kind, config.layer_path(kind), cfg)
+            else:
+                frames[kind] = read_layer(kind, cfg)
         except LayerError as exc:
             findings += exc.findings
     if findings:
@@ -554,6 +557,18 @@ def layers_from_config(config: CityConfig) -> Layers:
     layers = Layers(**frames)  # type: ignore[arg-type]
     _check_entrances(layers, str(config.layers.entrances.path) if config.layers.entrances else "")
     return layers
+
+
+def _read_osm_layer(kind: str, path: Path, cfg: LayerConfig) -> gpd.GeoDataFrame:
+    """Facilities or communities from an OSM file (see ``osm_layers``)."""
+    from .osm_layers import communities_from_osm, facilities_from_osm
+
+    if kind == "facilities":
+        return facilities_from_osm(path, cfg.osm.rules)
+    if kind == "communities":
+        return communities_from_osm(path, cfg.osm)
+    msg = f"layers.{kind} cannot come from OSM; only facilities and communities can"
+    raise LayerError([Finding(str(path), None, None, msg)])
 
 
 def _check_entrances(layers: Layers, file: str) -> None:

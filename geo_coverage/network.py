@@ -245,6 +245,46 @@ def network_from_arrays(
     )
 
 
+SPARSE_KM_PER_KM2 = 8.0
+"""Below this much walkable street per km² around the communities, results are suspect.
+
+GB 50180-2018 asks residential areas for a street network density of at least 8 km/km²;
+a walking network below that in OSM usually lacks the paths inside compounds."""
+
+
+def network_quality(network: WalkNetwork, area: shapely.Geometry) -> dict[str, float]:
+    """How fit the network is for walking analysis around the communities.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    area
+        The study area in the network CRS (e.g. the communities' hull plus a margin).
+
+    Returns
+    -------
+    dict
+        Nodes, edges, pieces and nodes dropped as disconnected, walkable km inside the
+        area, the area in km², km per km², and ``sparse`` (1.0 when below
+        ``SPARSE_KM_PER_KM2``, typical of OSM in smaller Chinese cities).
+    """
+    inside = shapely.intersection(network.edge_geometry, area)
+    km = float(shapely.length(inside).sum()) / 1000.0
+    area_km2 = float(shapely.area(area)) / 1e6
+    density = km / area_km2 if area_km2 else 0.0
+    return {
+        "nodes": network.n_nodes,
+        "edges": network.n_edges,
+        "dropped_nodes": network.dropped_nodes,
+        "dropped_pieces": network.dropped_pieces,
+        "walkable_km_in_area": round(km, 2),
+        "area_km2": round(area_km2, 3),
+        "km_per_km2": round(density, 2),
+        "sparse": float(density < SPARSE_KM_PER_KM2),
+    }
+
+
 def walkable_mask(tags: pd.DataFrame) -> NDArray[np.bool_]:
     """Return which ways are walkable, with osmnx's ``network_type="walk"`` rules.
 

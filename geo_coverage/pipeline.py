@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from .assess import Assessment, assess
 from .config import CityConfig, load_config
 from .layers import Layers, layers_from_config
 from .maps import build_map, map_html
-from .network import WalkNetwork, network_from_config
+from .network import SPARSE_KM_PER_KM2, WalkNetwork, network_from_config, network_quality
 from .reach import isochrones_by_group, snap_points
 from .siting import SitingResult, propose_sites
 from .utils import log
@@ -34,6 +37,8 @@ class Result:
         The walking network used.
     siting
         Proposed new sites, when the config asks for them.
+    network_quality
+        Fitness of the network for walking analysis (see ``network.network_quality``).
     outputs
         Files written (empty when ``write=False``).
     """
@@ -42,6 +47,7 @@ class Result:
     isochrones: gpd.GeoDataFrame
     network: WalkNetwork
     siting: SitingResult | None
+    network_quality: dict[str, float]
     outputs: tuple[Path, ...]
 
 
@@ -54,7 +60,7 @@ def prepare(config: CityConfig) -> tuple[Layers, WalkNetwork]:
 
 def _files(config: CityConfig) -> dict[str, str]:
     return {
-        kind: str(getattr(config.layers, kind).path)
+        kind: str(config.layer_path(kind))
         for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates")
         if getattr(config.layers, kind) is not None
     }
@@ -105,8 +111,18 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
             candidates=layers.candidates,
             method=config.siting.method,
         )
-    outputs = write_outputs(config, assessment, isochrones, siting) if write else ()
-    return Result(assessment, isochrones, network, siting, outputs)
+    area = layers.communities.geometry.union_all().convex_hull.buffer(100.0)
+    quality = network_quality(network, area)
+    if quality["sparse"]:
+        msg = (
+            f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street "
+            f"per km² around the communities (below {SPARSE_KM_PER_KM2:g}): paths inside "
+            "compounds are probably missing from the data, so walks are overestimated"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=2)
+        log(msg, logging.WARNING)
+    outputs = write_outputs(config, assessment, isochrones, siting, quality) if write else ()
+    return Result(assessment, isochrones, network, siting, quality, outputs)
 
 
 def write_outputs(
@@ -114,6 +130,7 @@ def write_outputs(
     assessment: Assessment,
     isochrones: gpd.GeoDataFrame,
     siting: SitingResult | None = None,
+    quality: dict[str, float] | None = None,
 ) -> tuple[Path, ...]:
     """Write map, gap list, scorecard and layers to the config's output folder (atomically)."""
     folder = config.output_folder
@@ -174,6 +191,10 @@ def write_outputs(
             written.append(
                 export.save_gpkg({"sites": siting.sites.to_crs("EPSG:4326")}, folder / "sites.gpkg")
             )
+    if quality is not None:
+        written.append(
+            export.save_text(json.dumps(quality, indent=2) + "\n", folder / "network_quality.json")
+        )
     fmap = build_map(
         assessment,
         isochrones,

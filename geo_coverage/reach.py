@@ -518,7 +518,8 @@ def pairs_within(
         s, p = np.nonzero(via <= limit_m)
         frames.append(pd.DataFrame({"source": s + start, "point": p, "distance_m": via[s, p]}))
     if not frames:
-        return pd.DataFrame({"source": [], "point": [], "distance_m": []})
+        empty = np.empty(0, dtype=np.int64)
+        return pd.DataFrame({"source": empty, "point": empty, "distance_m": np.empty(0)})
     return pd.concat(frames, ignore_index=True)
 
 

@@ -157,3 +157,12 @@ def test_pbf_and_xml_of_the_same_extract_give_the_same_network_length():
     xml = network_from_segments(_segments_from_osm_xml(SHARED_DATA / "nanjing-xuanwu/map.osm"))
     pbf = network_from_segments(_segments_from_pbf(SHARED_DATA / "nanjing-xuanwu/map.osm.pbf"))
     assert xml.edge_length_m.sum() == pytest.approx(pbf.edge_length_m.sum(), rel=1e-6)
+
+
+def test_network_quality_flags_a_sparse_network(grid):
+    from geo_coverage.network import network_quality
+
+    dense = network_quality(grid, shapely.box(0, 0, 200, 200))  # 1.2 km in 0.04 km²
+    assert dense["km_per_km2"] == pytest.approx(30.0) and dense["sparse"] == 0.0
+    sparse = network_quality(grid, shapely.box(-400, -400, 600, 600))  # 1.2 km in 1 km²
+    assert sparse["km_per_km2"] == pytest.approx(1.2) and sparse["sparse"] == 1.0
