@@ -21,6 +21,7 @@ examples:
   geo-coverage demo                       run the bundled demo city 示范区
   geo-coverage validate configs/my.yaml   check a config and its layers, write nothing
   geo-coverage run configs/my.yaml        assess a city; outputs go to maps/<slug>/
+  geo-coverage batch configs/*.yaml       many cities on Dask, one combined scorecard
 
 outputs (in maps/<slug>/):
   map.html         interactive map: open it in a browser
@@ -95,6 +96,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    result = run_batch(
+        args.configs,
+        output=args.output,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        language=args.language,
+    )
+    for o in result.outcomes:
+        line = f"  [{o.status:>7s}] {o.city or o.config} ({o.seconds:.1f} s)"
+        print(line + (f": {o.error}" if o.error else ""))
+    for path in result.outputs:
+        print(f"  wrote {path}")
+    print(f"  batch wall time {result.seconds:.1f} s")
+    return 1 if any(o.status == "failed" for o in result.outcomes) else 0
+
+
 def _print_summary(result: object) -> None:
 
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
@@ -152,6 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="city config YAML")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser(
+        "batch",
+        help="assess many cities at once on Dask and compare them",
+        description="Run every config as a task on Dask distributed (a local cluster, or "
+        "--scheduler for an existing one). A failing city is reported and does not stop "
+        "the others; unchanged cities are skipped. Writes combined_scorecard.csv/.xlsx "
+        "and index.html (each place coloured by care-circle coverage, linked to its map). "
+        "Exit status 1 when any city failed.",
+    )
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="city config YAML files")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://host:8786")
+    p.add_argument("--workers", type=int, help="local cluster workers (default: all cores)")
+    p.add_argument("--output", default="maps/batch", help="folder for the combined outputs")
+    p.add_argument("--language", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=_cmd_batch)
+    p = sub.add_parser(
         "demo",
         help="run the bundled demo city 示范区",
         description="Run the demo city shipped in layers/demo.",
@@ -166,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``geo-coverage`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     if args.quiet:
         settings.show_progress = False
     try:

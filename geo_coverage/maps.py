@@ -503,3 +503,82 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     )
     page = _CDN_TAG.sub("", page)
     return page.replace("<head>", "<head>\n" + assets, 1)
+
+
+def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
+    """Index map of a batch: each place's outline coloured by care-circle coverage, linked.
+
+    Parameters
+    ----------
+    outcomes
+        ``batch.CityOutcome`` of every place.
+    folder
+        Where the index map will be written (links to each city's map are relative).
+    language
+        {"zh", "en"}
+
+    Returns
+    -------
+    folium.Map
+        The index map.
+    """
+    import os
+
+    import folium
+
+    done = [o for o in outcomes if o.outline is not None]
+    fmap = folium.Map(location=[40, 112], zoom_start=5, tiles=None, control_scale=False)
+    fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
+    bounds = []
+    for o in done:
+        share = o.indicators.get("care_circle_households", {}).get("measured", 0.0)
+        colour = _coverage_colour(share)
+        link = os.path.relpath(o.map_path, folder).replace(os.sep, "/")
+        label = "15分钟养老服务圈住户覆盖率" if language == "zh" else "households in care circle"
+        open_map = "打开地图" if language == "zh" else "open map"
+        html_text = (
+            f"<b>{_esc(o.city)}</b><br>{label}: {100 * share:.1f}%<br>"
+            f"<a href='{_esc(link)}' target='_blank'>{open_map}</a>"
+        )
+        layer = folium.GeoJson(
+            o.outline,
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "weight": 2,
+                "fillColor": c,
+                "fillOpacity": 0.5,
+            },
+            tooltip=_esc(f"{o.city}: {100 * share:.1f}%"),
+            popup=folium.Popup(html_text, max_width=300),
+        )
+        layer.add_to(fmap)
+        shape = shapely.geometry.shape(o.outline)
+        minx, miny, maxx, maxy = shape.bounds
+        bounds += [[miny, minx], [maxy, maxx]]
+    if bounds:
+        fmap.fit_bounds(bounds)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        items = "".join(f"<li>{_esc(Path(o.config).name)}: {_esc(o.error)}</li>" for o in failed)
+        title = "未完成" if language == "zh" else "failed"
+        fmap.get_root().html.add_child(
+            folium.Element(
+                f"<div class='gc-panel' style='position:fixed;z-index:9999;background:#fff;"
+                f"top:10px;left:60px;max-width:480px;padding:8px;font:12px sans-serif'>"
+                f"<b>{title}</b><ul>{items}</ul></div>"
+            )
+        )
+    return fmap
+
+
+def _coverage_colour(share: float) -> str:
+    """Red (0%) through yellow to green (100%)."""
+    share = min(max(share, 0.0), 1.0)
+    if share < 0.5:
+        r, g = 215, int(48 + (217 - 48) * share / 0.5)
+    else:
+        r, g = (
+            int(215 - (215 - 26) * (share - 0.5) / 0.5),
+            int(217 - (217 - 152) * (share - 0.5) / 0.5),
+        )
+    return f"#{r:02x}{g:02x}3c"
