@@ -152,6 +152,11 @@ class SitingConfig(_Strict):
     """New-build siting: how many sites, what to cover, and how to solve."""
 
     k: Annotated[int, Field(ge=1, le=1000)] = 3
+    target_share: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None,
+        description="instead of k sites: the fewest sites covering this share of the "
+        "unserved demand that candidates can reach (set covering)",
+    )
     objective: Literal["elderly", "households"] = "elderly"
     method: Literal["auto", "exact", "greedy"] = "auto"
 

@@ -10,6 +10,8 @@ All functions are vectorised over numpy arrays of longitudes and latitudes in de
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyproj
 from numpy.typing import ArrayLike, NDArray
@@ -53,6 +55,25 @@ def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+def _invert(
+    forward: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    lon: FloatArray,
+    lat: FloatArray,
+    est_lon: FloatArray,
+    est_lat: FloatArray,
+    tolerance_deg: float,
+    max_iter: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Solve ``forward(x) = (lon, lat)`` by fixed-point iteration from an estimate."""
+    for _ in range(max_iter):
+        fwd_lon, fwd_lat = forward(est_lon, est_lat)
+        err_lon, err_lat = fwd_lon - lon, fwd_lat - lat
+        est_lon, est_lat = est_lon - err_lon, est_lat - err_lat
+        if np.all(np.abs(err_lon) < tolerance_deg) and np.all(np.abs(err_lat) < tolerance_deg):
+            break
+    return est_lon, est_lat
+
+
 def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Convert WGS84 to GCJ-02 (the published forward formula).
 
@@ -92,14 +113,7 @@ def gcj02_to_wgs84(
         WGS84 longitudes and latitudes in degrees (EPSG:4326).
     """
     lon, lat = _as_arrays(lon, lat)
-    est_lon, est_lat = lon.copy(), lat.copy()
-    for _ in range(max_iter):
-        fwd_lon, fwd_lat = wgs84_to_gcj02(est_lon, est_lat)
-        err_lon, err_lat = fwd_lon - lon, fwd_lat - lat
-        est_lon, est_lat = est_lon - err_lon, est_lat - err_lat
-        if np.all(np.abs(err_lon) < tolerance_deg) and np.all(np.abs(err_lat) < tolerance_deg):
-            break
-    return est_lon, est_lat
+    return _invert(wgs84_to_gcj02, lon, lat, lon.copy(), lat.copy(), tolerance_deg, max_iter)
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -141,14 +155,7 @@ def bd09_to_gcj02(
         GCJ-02 longitudes and latitudes in degrees.
     """
     lon, lat = _as_arrays(lon, lat)
-    est_lon, est_lat = lon - 0.0065, lat - 0.006
-    for _ in range(max_iter):
-        fwd_lon, fwd_lat = gcj02_to_bd09(est_lon, est_lat)
-        err_lon, err_lat = fwd_lon - lon, fwd_lat - lat
-        est_lon, est_lat = est_lon - err_lon, est_lat - err_lat
-        if np.all(np.abs(err_lon) < tolerance_deg) and np.all(np.abs(err_lat) < tolerance_deg):
-            break
-    return est_lon, est_lat
+    return _invert(gcj02_to_bd09, lon, lat, lon - 0.0065, lat - 0.006, tolerance_deg, max_iter)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:

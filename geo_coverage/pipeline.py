@@ -110,6 +110,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
             objective=config.siting.objective,
             candidates=layers.candidates,
             method=config.siting.method,
+            target_share=config.siting.target_share,
         )
     area = layers.communities.geometry.union_all().convex_hull.buffer(100.0)
     quality = network_quality(network, area)

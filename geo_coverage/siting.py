@@ -287,6 +287,7 @@ def propose_sites(
     objective: str = "elderly",
     candidates: gpd.GeoDataFrame | None = None,
     method: str = "auto",
+    target_share: float | None = None,
 ) -> SitingResult:
     """Propose ``k`` new community care facilities covering the most unserved demand.
 
@@ -305,6 +306,9 @@ def propose_sites(
         default ``default_candidates``.
     method
         {"auto", "exact", "greedy"}
+    target_share
+        When given, ignore ``k`` and find the fewest sites that cover this share of
+        the unserved demand the candidates can reach (set covering).
 
     Returns
     -------
@@ -333,11 +337,12 @@ def propose_sites(
         dtype=bool,
     )
     log(f"siting: {len(candidates):,} candidates × {len(demand):,} unserved origins, k={k}")
-    solution = (
-        solve_mclp(cover, weights, k, method=method)
-        if len(demand)
-        else Solution(np.empty(0, dtype=np.int64), np.empty(0), 0.0, "exact", 0.0)
-    )
+    if len(demand) == 0:
+        solution = Solution(np.empty(0, dtype=np.int64), np.empty(0), 0.0, "exact", 0.0)
+    elif target_share is not None:
+        solution = fewest_sites(cover, weights, target_share=target_share, method=method)
+    else:
+        solution = solve_mclp(cover, weights, k, method=method)
     sites = _describe_sites(candidates, solution, cover, hh, elderly, assessment)
     return SitingResult(sites, solution, float(weights.sum()), objective)
 

@@ -116,3 +116,11 @@ def test_demo_run_writes_sites_and_draws_them(demo_copy):
     assert list(sites["序号"]) == [1, 2, 3]
     html = next(p for p in result.outputs if p.name == "map.html").read_text(encoding="utf-8")
     assert html.count("gc-site\\u0027") == 3  # one numbered marker per site
+
+
+def test_set_covering_on_the_demo_finds_the_fewest_sites_for_everyone(demo):
+    _, _, network, before = demo
+    everyone = propose_sites(network, before, target_share=1.0, method="exact")
+    reachable = everyone.solution.covered
+    fewer = propose_sites(network, before, k=len(everyone.sites) - 1, method="exact")
+    assert fewer.solution.covered < reachable  # one site fewer cannot cover them all
