@@ -21,6 +21,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from .network import WalkNetwork
+from .utils import progress
 
 
 @dataclass(frozen=True)
@@ -504,7 +505,8 @@ def pairs_within(
     frames = []
     u = network.edge_u[points.edge]
     v = network.edge_v[points.edge]
-    for start in range(0, len(sources), batch_size):
+    starts = range(0, len(sources), batch_size)
+    for start in progress(starts, desc="catchments", total=len(starts)):
         batch = take(sources, np.arange(start, min(start + batch_size, len(sources))))
         dist = source_distances(network, batch, limit_m=limit_m)
         via = np.minimum(dist[:, u] + points.to_u_m, dist[:, v] + points.to_v_m)
@@ -556,7 +558,7 @@ def isochrones_by_group(
     """
     rows = []
     limit_m = max(bands_min) * 60.0 * speed_m_s
-    for name, mask in groups.items():
+    for name, mask in progress(groups.items(), desc="isochrones", total=len(groups)):
         idx = np.flatnonzero(mask)
         if len(idx) == 0:
             continue
@@ -609,7 +611,8 @@ def isochrones_per_source(
         A (Multi)Polygon per source in the network CRS.
     """
     out = np.empty(len(sources), dtype=object)
-    for start in range(0, len(sources), batch_size):
+    starts = range(0, len(sources), batch_size)
+    for start in progress(starts, desc="isochrones", total=len(starts)):
         idx = np.arange(start, min(start + batch_size, len(sources)))
         batch = take(sources, idx)
         dist = source_distances(network, batch, limit_m=budget_m)
