@@ -28,6 +28,8 @@ outputs (in maps/<slug>/):
   gaps.csv/.xlsx   one row per under-served community, with the numbers and reasons
   gaps.gpkg        the same plus communities, facilities and isochrones, for QGIS/ArcGIS
   scorecard.*      each indicator, its target, its policy source, the measured value
+  sites.*          proposed new facilities, with what each adds (when siting: is set)
+  network_quality.json  how fit the street data is for walking analysis
 """
 
 
@@ -82,6 +84,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         (work / "configs").mkdir()
         shutil.copy(Path(__file__).with_name("demo_config.yaml"), work / "configs" / "demo.yaml")
         path = work / "configs" / "demo.yaml"
+        args.output = args.output or str(Path.cwd() / "maps" / "demo")
     config = load_config(path)
     if args.output:
         config = config.model_copy(

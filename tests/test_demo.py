@@ -60,3 +60,17 @@ def test_english_outputs(demo_copy):
     result = run(demo_copy)
     gaps = pd.read_csv(result.outputs[0], encoding="utf-8-sig")
     assert "households" in gaps.columns and "reasons" in gaps.columns
+
+
+def test_packaged_demo_config_is_the_repo_one():
+    """`geo-coverage demo` outside a clone regenerates the layers and uses this copy."""
+    packaged = ROOT / "geo_coverage" / "demo_config.yaml"
+    assert packaged.read_bytes() == (ROOT / "configs" / "demo.yaml").read_bytes()
+
+
+def test_demo_outside_a_clone_regenerates_the_city(tmp_path, monkeypatch):
+    from geo_coverage import cli
+
+    monkeypatch.setattr(cli, "_repo_demo_config", lambda: None)
+    assert cli.main(["-q", "demo", "--output", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "map.html").is_file()
