@@ -1,7 +1,7 @@
 """Run time and counts of the whole pipeline on each real OSM city config.
 
-Prints, per config: network nodes and edges, disconnected pieces dropped, walkable km per
-km², facilities and communities found, households (estimated), care-circle coverage and
+Prints, per config: network nodes and edges, nodes dropped as disconnected, walkable km per
+km² around the communities, facilities and communities found, households (estimated), care-circle coverage and
 the wall time of ``geo_coverage.run`` (outputs written to a temporary folder; the
 network cache is off so the OSM parse is timed too).
 
@@ -46,8 +46,7 @@ def main() -> None:
                 continue
             wall = time.perf_counter() - t0
         net, a = result.network, result.assessment
-        minx, miny, maxx, maxy = net.bounds
-        density = net.edge_length_m.sum() / 1000 / ((maxx - minx) * (maxy - miny) / 1e6)
+        density = result.network_quality["km_per_km2"]
         covered = a.scorecard.set_index("indicator").loc["care_circle_households", "measured"]
         print(
             f"{name:<18s} {net.n_nodes:>7,d} {net.n_edges:>7,d} {net.dropped_nodes:>8,d} "
