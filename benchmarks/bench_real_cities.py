@@ -2,8 +2,8 @@
 
 Prints, per config: network nodes and edges, nodes dropped as disconnected, walkable km
 per km² around the communities, facilities and communities found, households
-(estimated), care-circle coverage and the wall time of ``geo_coverage.run`` (outputs written to a temporary folder; the
-network cache is off so the OSM parse is timed too).
+(estimated), care-circle coverage and the wall time of ``geo_coverage.run`` (outputs
+written to a temporary folder; the network cache is off so the OSM parse is timed too).
 
 Run:  python benchmarks/bench_real_cities.py
 """
