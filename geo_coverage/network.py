@@ -476,6 +476,24 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
     return network
 
 
+def network_from_file(path: str | Path, *, crs: Any = "auto") -> WalkNetwork:
+    """Build the walking network of a local .osm, .osm.pbf or osmnx .graphml file.
+
+    Parameters
+    ----------
+    path
+        The file. OSM files are filtered with osmnx's "walk" rules.
+    crs
+        "auto" (CGCS2000 Gauss-Krüger zone in China, UTM elsewhere) or a metric CRS.
+
+    Returns
+    -------
+    WalkNetwork
+        The largest connected piece, projected.
+    """
+    return network_from_segments(_segments_for(NetworkConfig(path=Path(path))), crs=crs)
+
+
 def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:
     """Dispatch on the network source."""
     if cfg.path is None:

