@@ -64,7 +64,7 @@ class CityOutcome:
 
 
 def input_hash(config_path: str | Path) -> str:
-    """Hash of a config file, every input file it names, and the tool version.
+    """Hash of a config file, every input file it names, and the tool's own code.
 
     Parameters
     ----------
@@ -80,6 +80,8 @@ def input_hash(config_path: str | Path) -> str:
 
     config = load_config(config_path)
     digest = hashlib.sha256(__version__.encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):  # a new tool version reruns
+        digest.update(source.read_bytes())
     digest.update(Path(config_path).read_bytes())
     files = {config.network.path} if config.network.path else set()
     for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
