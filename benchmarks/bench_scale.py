@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from scipy.sparse import csgraph
 
+from geo_coverage import settings
 from geo_coverage.network import network_from_arrays
 from geo_coverage.reach import (
     _with_sources,
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--origins", type=int, default=100_000)
     parser.add_argument("--isochrones", type=int, default=1_000)
     args = parser.parse_args()
+    settings.show_progress = False
     rng = np.random.default_rng(42)
     x, y, u, v = grid_arrays(args.side)
     extent = (args.side - 1) * SPACING_M

@@ -11,6 +11,8 @@ when a facility sits on the same edge.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -611,17 +613,23 @@ def isochrones_per_source(
         A (Multi)Polygon per source in the network CRS.
     """
     out = np.empty(len(sources), dtype=object)
+    network.edge_tree  # build the shared index once, before the threads use it  # noqa: B018
     starts = range(0, len(sources), batch_size)
-    for start in progress(starts, desc="isochrones", total=len(starts)):
-        idx = np.arange(start, min(start + batch_size, len(sources)))
-        batch = take(sources, idx)
-        dist = source_distances(network, batch, limit_m=budget_m)
-        for k, i in enumerate(idx):
-            out[i] = isochrone_polygon(
-                network,
-                dist[k],
-                budget_m,
-                sources=take(batch, np.array([k])),
-                max_offset_m=max_offset_m,
+    # GEOS releases the GIL, so polygons of one batch are built on all cores
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for start in progress(starts, desc="isochrones", total=len(starts)):
+            idx = np.arange(start, min(start + batch_size, len(sources)))
+            batch = take(sources, idx)
+            dist = source_distances(network, batch, limit_m=budget_m)
+            polygons = pool.map(
+                lambda k, dist=dist, batch=batch: isochrone_polygon(
+                    network,
+                    dist[k],
+                    budget_m,
+                    sources=take(batch, np.array([k])),
+                    max_offset_m=max_offset_m,
+                ),
+                range(len(idx)),
             )
+            out[idx] = list(polygons)
     return out

@@ -9,6 +9,7 @@ import pytest
 
 from geo_coverage.batch import run_batch
 from tests.conftest import ROOT
+from tests.test_map_browser import CHROMIUM, chromium
 
 
 @pytest.fixture
@@ -48,6 +49,11 @@ def test_batch_on_a_local_dask_cluster(region, tmp_path):
     assert table["15分钟养老服务圈住户覆盖率是否达标"][0] == "未达标"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "demo/map.html" in index and "missing.csv" in index
+    if CHROMIUM:  # the index map draws one outline per finished place, offline
+        dom = chromium(
+            "--dump-dom", (out / "index.html").as_uri(), user_data=tmp_path / "profile"
+        ).stdout
+        assert dom.count("<path class=\"leaflet-interactive\"") == 3
 
     # finished cities keep their outputs; unchanged cities are skipped on a rerun
     second = run_batch(region, output=out, n_workers=2)
