@@ -156,13 +156,10 @@ def run_city(config_path: str) -> CityOutcome:
         )
         return outcome
     except GeoCoverageError as exc:
+        # one line for the summary table: the first few lines of the message, joined
+        reason = " | ".join(line.strip() for line in str(exc).splitlines()[:4])
         return CityOutcome(
-            str(config_path),
-            "failed",
-            error=str(exc).splitlines()[0]
-            if len(str(exc).splitlines()) == 1
-            else " | ".join(str(exc).splitlines()[:4]),
-            seconds=time.perf_counter() - start,
+            str(config_path), "failed", error=reason, seconds=time.perf_counter() - start
         )
     except Exception as exc:
         last = traceback.format_exception_only(exc)[-1].strip()

@@ -53,7 +53,7 @@ def test_batch_on_a_local_dask_cluster(region, tmp_path):
         dom = chromium(
             "--dump-dom", (out / "index.html").as_uri(), user_data=tmp_path / "profile"
         ).stdout
-        assert dom.count("<path class=\"leaflet-interactive\"") == 3
+        assert dom.count('<path class="leaflet-interactive"') == 3
 
     # finished cities keep their outputs; unchanged cities are skipped on a rerun
     second = run_batch(region, output=out, n_workers=2)

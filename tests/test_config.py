@@ -144,3 +144,28 @@ def test_custom_basemap_must_be_an_xyz_template(tmp_path):
         load_config(path)
     ok = MINIMAL + "outputs:\n  basemap: http://10.0.0.5/tiles/{z}/{x}/{y}.png\n"
     assert load_config(write(tmp_path, ok)).outputs.basemap.endswith("{y}.png")
+
+
+def test_osm_rule_needs_one_test_and_a_known_type(tmp_path):
+    text = MINIMAL.replace(
+        "    path: f.csv",
+        "    source: osm\n    osm:\n      rules:\n"
+        "        - {tag: amenity, name_contains: 养老, type: station}",
+    )
+    with pytest.raises(ConfigError, match="exactly one of 'tag' or 'name_contains'"):
+        load_config(write(tmp_path, text))
+    text = MINIMAL.replace(
+        "    path: f.csv",
+        "    source: osm\n    osm:\n      rules:\n        - {name_contains: 养老, type: inn}",
+    )
+    with pytest.raises(ConfigError, match="unknown facility type 'inn'"):
+        load_config(write(tmp_path, text))
+
+
+def test_siting_settings_are_checked(tmp_path):
+    path = write(tmp_path, MINIMAL + "siting:\n  k: 0\n")
+    with pytest.raises(ConfigError, match=r"siting\.k \(line 11\): Input should be greater"):
+        load_config(path)
+    path = write(tmp_path, MINIMAL + "siting:\n  objective: beds\n")
+    with pytest.raises(ConfigError, match=r"siting\.objective.*'elderly' or 'households'"):
+        load_config(path)
