@@ -326,7 +326,7 @@ def assess(
     subs = None
     if layers.subdistricts is not None:
         subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
-    com = _reasons(com, subs)
+    com = _reasons(com, subs, standards)
     scorecard = build_scorecard(com, fac, subs, standards)
     gaps = com[com["reasons_zh"] != ""].sort_values(["priority", "id"], ascending=[False, True])
     by_type = coverage_by_type(com, type_share)
@@ -401,9 +401,13 @@ def _area_standard(
         tree = shapely.STRtree(care.geometry.to_numpy())
         c_idx, f_idx = tree.query(polys, predicate="contains")
         np.add.at(inside, c_idx, care["floor_area_m2"].fillna(0).to_numpy()[f_idx])
-    com["available_m2"] = np.round(com["facility_area_m2"].fillna(0).to_numpy() + inside, 1)
+    known = area_data_given(com, fac)
+    available = com["facility_area_m2"].fillna(0).to_numpy() + inside
+    com["available_m2"] = np.round(available, 1) if known else np.nan
     com["deficit_m2"] = np.round(np.maximum(com["required_m2"] - com["available_m2"], 0.0), 1)
-    com["meets_area"] = com["deficit_m2"] <= 0
+    com["meets_area"] = pd.array(com["deficit_m2"] <= 0, dtype="boolean")
+    if not known:
+        com["meets_area"] = pd.array([pd.NA] * len(com), dtype="boolean")
     # land standard (人均用地): only where the data gives the land for elderly facilities
     land_given = com["facility_land_m2"].notna() & com["population"].notna()
     com["required_land_m2"] = np.round(com["population"] * standards.land_per_resident_m2, 1)
@@ -412,6 +416,11 @@ def _area_standard(
     ).where(land_given)
     com["meets_land"] = ~land_given | (com["land_deficit_m2"].fillna(0) <= 0)
     return com
+
+
+def area_data_given(com: pd.DataFrame, fac: pd.DataFrame) -> bool:
+    """True when the layers hold any elderly-service floor area (else: no data, not zero)."""
+    return bool(com["facility_area_m2"].notna().any() or fac["floor_area_m2"].notna().any())
 
 
 def _catchment_area(
@@ -439,9 +448,13 @@ def _catchment_area(
     reach["m2_per_household"] = ratio.reindex(reach["source"]).to_numpy() * reach["weight"]
     per_hh = reach.groupby("community")["m2_per_household"].sum().reindex(np.arange(len(com)))
     com["catchment_m2_per_100hh"] = np.round(per_hh.fillna(0).to_numpy() * 100.0, 2)
-    com["meets_area_catchment"] = (
-        com["catchment_m2_per_100hh"] >= standards.area_per_100_households_m2 - 1e-9
+    com["meets_area_catchment"] = pd.array(
+        com["catchment_m2_per_100hh"] >= standards.area_per_100_households_m2 - 1e-9,
+        dtype="boolean",
     )
+    if not fac["floor_area_m2"].iloc[idx].notna().any():  # no floor areas: no data, not zero
+        com["catchment_m2_per_100hh"] = np.nan
+        com["meets_area_catchment"] = pd.array([pd.NA] * len(com), dtype="boolean")
     return com
 
 
@@ -537,48 +550,103 @@ def _safe_share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
 
-REASONS = {
-    "outside": ("不在15分钟养老服务圈内", "outside the 15-minute care circle"),
-    "partly": ("部分住户不在养老服务圈内", "some households outside the care circle"),
-    "area": ("养老服务用房面积不足", "elderly-service floor area below standard"),
-    "land": ("养老设施用地不足", "land for elderly facilities below standard"),
-    "day_care": ("日间照料未覆盖", "no day-care facility within reach"),
-    "no_centre": ("所在街道无综合养老服务中心", "subdistrict lacks a comprehensive centre"),
-}
+def reason_texts(standards: Standards) -> dict[str, tuple[str, str]]:
+    """Gap reasons in Chinese and English, stating the configured thresholds."""
+    c = f"{standards.care_circle_min:g}"
+    a = f"{standards.area_per_100_households_m2:g}"
+    return {
+        "outside": (f"不在{c}分钟养老服务圈内", f"outside the {c}-minute care circle"),
+        "partly": (
+            f"部分住户不在{c}分钟养老服务圈内",
+            f"some households outside the {c}-minute care circle",
+        ),
+        "area": (
+            f"养老服务用房面积不足（每百户{a}㎡）",
+            f"elderly-service floor area below {a} m² per 100 households",
+        ),
+        "land": (
+            f"养老设施用地不足（人均{standards.land_per_resident_m2:g}㎡）",
+            f"land for elderly facilities below {standards.land_per_resident_m2:g} m² per resident",
+        ),
+        "day_care": (
+            f"{c}分钟内无日间照料设施",
+            f"no day-care facility within {c} minutes",
+        ),
+        "no_centre": ("所在街道无综合养老服务中心", "subdistrict lacks a comprehensive centre"),
+    }
 
 
-def _reasons(com: gpd.GeoDataFrame, subs: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _reasons(
+    com: gpd.GeoDataFrame, subs: gpd.GeoDataFrame | None, standards: Standards
+) -> gpd.GeoDataFrame:
     """Reasons each community fails (Chinese and English) and its priority score.
 
-    Priority = elderly × (1 − covered_share) + elderly × deficit_m2 / required_m2:
-    the elderly outside the care circle plus the elderly weighted by the share of
-    floor area missing, so both kinds of gap count in the same unit (elderly affected).
+    Priority = people × (1 − covered_share) + people × deficit_m2 / required_m2, where
+    people are the elderly (the households when the layer has no elderly column):
+    those outside the care circle plus those weighted by the share of floor area
+    missing, so both kinds of gap count in the same unit. A check without data
+    (no floor areas given) is never a reason.
     """
     com = com.copy()
     flags = {
         "outside": com["covered_share"].to_numpy() <= 0,
         "partly": (com["covered_share"].to_numpy() > 0) & ~com["covered"].to_numpy(),
-        "area": ~com["meets_area"].to_numpy(),
+        "area": (~com["meets_area"]).fillna(False).to_numpy(dtype=bool),
         "land": ~com["meets_land"].to_numpy(),
         "day_care": ~com["day_care_covered"].to_numpy(),
     }
     if subs is not None and "subdistrict" in com:
         lacking = set(subs.loc[~subs["has_centre"], "name"])
         flags["no_centre"] = com["subdistrict"].isin(lacking).to_numpy()
+    texts = reason_texts(standards)
     for lang, pos in (("zh", 0), ("en", 1)):
         sep = "；" if lang == "zh" else "; "
         com[f"reasons_{lang}"] = [
-            sep.join(REASONS[k][pos] for k, f in flags.items() if f[i]) for i in range(len(com))
+            sep.join(texts[k][pos] for k, f in flags.items() if f[i]) for i in range(len(com))
         ]
-    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
+    people = com["elderly"] if com["elderly"].notna().any() else com["households"]
+    people = people.fillna(0).to_numpy(dtype=float)
     required = com["required_m2"].to_numpy()
-    deficit_share = np.divide(
-        com["deficit_m2"].to_numpy(), required, out=np.zeros(len(com)), where=required > 0
-    )
+    deficit = com["deficit_m2"].fillna(0).to_numpy()
+    deficit_share = np.divide(deficit, required, out=np.zeros(len(com)), where=required > 0)
     com["priority"] = np.round(
-        elderly * (1 - com["covered_share"].to_numpy()) + elderly * deficit_share, 1
+        people * (1 - com["covered_share"].to_numpy()) + people * deficit_share, 1
     )
     return com
+
+
+NO_DATA = ("未提供数据", "no data")
+"""How an indicator without its input data is reported (never as a failure)."""
+
+
+def _row(
+    indicator: str,
+    labels: tuple[str, str],
+    target: float,
+    measured: float | None,
+    unit: str,
+    key: str,
+    *,
+    missing: str = "",
+    lower_is_better: bool = False,
+) -> dict[str, object]:
+    """One scorecard row; ``measured`` None means no data, with ``missing`` saying what to add."""
+    if measured is None:
+        status = "no_data"
+    else:
+        good = measured <= target if lower_is_better else measured >= target - 1e-12
+        status = "pass" if good else "fail"
+    return {
+        "indicator": indicator,
+        "label_zh": labels[0],
+        "label_en": labels[1],
+        "target": float(target),
+        "measured": np.nan if measured is None else float(measured),
+        "unit": unit,
+        "status": status,
+        "missing_data": missing,
+        "key": key,
+    }
 
 
 def build_scorecard(
@@ -587,7 +655,12 @@ def build_scorecard(
     subs: gpd.GeoDataFrame | None,
     standards: Standards,
 ) -> pd.DataFrame:
-    """One row per indicator: label, target, measured value, pass/fail and source.
+    """One row per indicator: label, target, measured value, status and source.
+
+    Labels state the configured thresholds (a 10-minute care circle is labelled
+    10分钟). An indicator whose input data are absent (no elderly, floor-area, bed or
+    nursing-bed column) is reported with status ``no_data`` and a note naming the
+    column that would enable it, never as a failure.
 
     Parameters
     ----------
@@ -599,84 +672,99 @@ def build_scorecard(
     Returns
     -------
     pandas.DataFrame
-        Columns ``indicator``, ``label_zh``, ``label_en``, ``target``, ``measured``,
-        ``unit``, ``passed``, ``source``.
+        Columns ``indicator``, ``label_zh``, ``label_en``, ``target``, ``measured``
+        (NaN for no data), ``unit``, ``status`` ("pass", "fail", "no_data"),
+        ``missing_data`` and ``source``.
     """
+    c = f"{standards.care_circle_min:g}"
+    a = f"{standards.area_per_100_households_m2:g}"
     hh = com["households"].to_numpy(dtype=float)
+    has_elderly = bool(com["elderly"].notna().any())
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
     share = com["covered_share"].to_numpy()
+    no_elderly = "communities: 60岁以上人口 (elderly) column"
+    no_area = "communities: 养老用房面积 (facility_area_m2) or facilities: 建筑面积 (floor_area_m2)"
+    has_area = bool(com["meets_area"].notna().any())
+    has_catchment = bool(com["meets_area_catchment"].notna().any())
+    target = standards.care_circle_target_share
     rows = [
-        (
+        _row(
             "care_circle_households",
-            "15分钟养老服务圈住户覆盖率",
-            "Households in the care circle",
-            standards.care_circle_target_share,
+            (f"{c}分钟养老服务圈住户覆盖率", f"Households in the {c}-minute care circle"),
+            target,
             _safe_share((hh * share).sum(), hh.sum()),
             "share",
             "care_circle_target_share",
         ),
-        (
+        _row(
             "care_circle_elderly",
-            "15分钟养老服务圈老年人覆盖率",
-            "Elderly in the care circle",
-            standards.care_circle_target_share,
-            _safe_share((elderly * share).sum(), elderly.sum()),
+            (f"{c}分钟养老服务圈老年人覆盖率", f"Elderly in the {c}-minute care circle"),
+            target,
+            _safe_share((elderly * share).sum(), elderly.sum()) if has_elderly else None,
             "share",
             "care_circle_target_share",
+            missing=no_elderly,
         ),
-        (
+        _row(
             "care_circle_communities",
-            "15分钟养老服务圈小区覆盖率",
-            "Communities in the care circle",
-            standards.care_circle_target_share,
+            (f"{c}分钟养老服务圈小区覆盖率", f"Communities in the {c}-minute care circle"),
+            target,
             _safe_share(com["covered"].sum(), len(com)),
             "share",
             "care_circle_target_share",
         ),
-        (
+        _row(
             "day_care_coverage",
-            "社区日间照料机构覆盖率",
-            "Day-care coverage of communities",
+            (f"社区日间照料机构覆盖率（{c}分钟）", f"Day-care coverage of communities ({c} min)"),
             standards.day_care_coverage_share,
             _safe_share(com["day_care_covered"].sum(), len(com)),
             "share",
             "day_care_coverage_share",
         ),
-        (
+        _row(
             "area_standard",
-            "小区养老用房达标率（每百户20㎡）",
-            "Communities meeting the area standard",
+            (
+                f"小区养老用房达标率（每百户{a}㎡）",
+                f"Communities meeting {a} m² per 100 households",
+            ),
             standards.area_compliance_target_share,
-            _safe_share(com["meets_area"].sum(), len(com)),
+            _safe_share(com["meets_area"].sum(), len(com)) if has_area else None,
             "share",
             "area_per_100_households_m2",
+            missing=no_area,
         ),
-        (
+        _row(
             "area_deficit",
-            "养老用房缺口面积",
-            "Missing floor area (compound scope)",
+            ("养老用房缺口面积", "Missing floor area (compound scope)"),
             0.0,
-            float(com["deficit_m2"].sum()),
+            float(com["deficit_m2"].sum()) if has_area else None,
             "m2",
             "area_per_100_households_m2",
+            missing=no_area,
+            lower_is_better=True,
         ),
-        (
+        _row(
             "area_catchment",
-            "15分钟可达养老用房达标率（每百户20㎡）",
-            "Communities reaching 20 m² per 100 households within 15 min",
+            (
+                f"{c}分钟可达养老用房达标率（每百户{a}㎡）",
+                f"Communities reaching {a} m² per 100 households within {c} min",
+            ),
             standards.area_compliance_target_share,
-            _safe_share(com["meets_area_catchment"].sum(), len(com)),
+            _safe_share(com["meets_area_catchment"].sum(), len(com)) if has_catchment else None,
             "share",
             "area_per_100_households_m2",
+            missing="facilities: 建筑面积 (floor_area_m2) of the community care facilities",
         ),
     ]
     land_given = com["land_deficit_m2"].notna()
     if land_given.any():
         rows.append(
-            (
+            _row(
                 "land_standard",
-                "养老设施用地达标率（人均用地）",
-                "Communities meeting the land standard",
+                (
+                    f"养老设施用地达标率（人均{standards.land_per_resident_m2:g}㎡）",
+                    f"Communities meeting {standards.land_per_resident_m2:g} m² land per resident",
+                ),
                 standards.area_compliance_target_share,
                 _safe_share(com.loc[land_given, "meets_land"].sum(), land_given.sum()),
                 "share",
@@ -684,59 +772,58 @@ def build_scorecard(
             )
         )
     if subs is not None and len(subs):
-        elderly_total = float(subs["elderly"].sum())
-        beds_total = float(fac["beds"].fillna(0).sum())
-        nursing_total = float(fac["nursing_beds"].fillna(0).sum())
-        rows += [
-            (
+        rows.append(
+            _row(
                 "subdistrict_centres",
-                "街道综合养老服务中心覆盖率",
-                "Subdistricts with a centre",
+                ("街道综合养老服务中心覆盖率", "Subdistricts with a centre"),
                 1.0,
                 _safe_share(subs["has_centre"].sum(), len(subs)),
                 "share",
                 "centres_per_subdistrict",
-            ),
-            (
-                "beds_per_1000",
-                "每千名老年人养老床位数",
-                "Beds per 1000 elderly",
-                standards.beds_per_1000_elderly,
-                1000 * _safe_share(beds_total, elderly_total),
-                "beds",
-                "beds_per_1000_elderly",
-            ),
-            (
-                "nursing_bed_share",
-                "养老机构护理型床位占比",
-                "Nursing-type bed share",
-                standards.nursing_bed_share,
-                _safe_share(nursing_total, beds_total),
-                "share",
-                "nursing_bed_share",
-            ),
-        ]
-        centres = fac["type"].eq("centre")
-        if centres.any() and fac["type"].eq("health").any():
-            colocated = float(subs["centres_colocated"].sum())
-            rows.append(
-                (
-                    "health_colocation",
-                    "养老服务中心与卫生服务站邻近设置率",
-                    "Centres next to a health station",
-                    1.0,
-                    _safe_share(colocated, float(centres.sum())),
-                    "share",
-                    "health_colocation_min",
-                )
             )
-    frame = pd.DataFrame(
-        rows,
-        columns=["indicator", "label_zh", "label_en", "target", "measured", "unit", "key"],
-    )
-    lower_is_better = frame["indicator"].eq("area_deficit")
-    frame["passed"] = np.where(
-        lower_is_better, frame["measured"] <= frame["target"], frame["measured"] >= frame["target"]
-    )
+        )
+    has_beds = bool(fac["beds"].notna().any())
+    has_nursing = bool(fac["nursing_beds"].notna().any())
+    beds_total = float(fac["beds"].fillna(0).sum())
+    rows += [
+        _row(
+            "beds_per_1000",
+            ("每千名老年人养老床位数", "Beds per 1000 elderly"),
+            standards.beds_per_1000_elderly,
+            1000 * _safe_share(beds_total, elderly.sum()) if has_beds and has_elderly else None,
+            "beds",
+            "beds_per_1000_elderly",
+            missing=("facilities: 床位数 (beds) column" if not has_beds else no_elderly),
+        ),
+        _row(
+            "nursing_bed_share",
+            ("养老机构护理型床位占比", "Nursing-type bed share"),
+            standards.nursing_bed_share,
+            _safe_share(float(fac["nursing_beds"].fillna(0).sum()), beds_total)
+            if has_beds and has_nursing
+            else None,
+            "share",
+            "nursing_bed_share",
+            missing="facilities: 护理型床位数 (nursing_beds) and 床位数 (beds) columns",
+        ),
+    ]
+    centres = fac["type"].eq("centre")
+    if subs is not None and len(subs) and centres.any() and fac["type"].eq("health").any():
+        h = f"{standards.health_colocation_min:g}"
+        rows.append(
+            _row(
+                "health_colocation",
+                (
+                    f"养老服务中心与卫生服务站邻近设置率（步行{h}分钟内）",
+                    f"Centres within {h} min of a health station",
+                ),
+                1.0,
+                _safe_share(float(subs["centres_colocated"].sum()), float(centres.sum())),
+                "share",
+                "health_colocation_min",
+            )
+        )
+    frame = pd.DataFrame(rows)
+    frame.loc[frame["status"] != "no_data", "missing_data"] = ""
     frame["source"] = [standards.source(k) for k in frame["key"]]
     return frame.drop(columns="key")

@@ -45,7 +45,7 @@ class CityOutcome:
     seconds
         Wall time of the task.
     indicators
-        Indicator -> {"measured", "target", "passed", "unit"} from the scorecard.
+        Indicator -> {"measured" (None: no data), "target", "status", "unit"} from the scorecard.
     outline
         GeoJSON geometry (WGS84) around the city's communities, for the index map.
     map_path
@@ -138,9 +138,9 @@ def run_city(config_path: str) -> CityOutcome:
             seconds=time.perf_counter() - start,
             indicators={
                 r["indicator"]: {
-                    "measured": float(r["measured"]),
+                    "measured": export.json_value(r["measured"]),
                     "target": float(r["target"]),
-                    "passed": bool(r["passed"]),
+                    "status": r["status"],
                     "unit": r["unit"],
                     "label_zh": r["label_zh"],
                     "label_en": r["label_en"],
@@ -258,10 +258,11 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
         }
         for ind in o.indicators.values():
             label = ind["label_zh" if zh else "label_en"]
-            row[label] = round(ind["measured"], 4)
-            row[f"{label}{'是否达标' if zh else ' passed'}"] = (
-                ("达标" if zh else "pass") if ind["passed"] else ("未达标" if zh else "FAIL")
-            )
+            measured = ind["measured"]
+            row[label] = None if measured is None else round(measured, 4)
+            row[f"{label}{'是否达标' if zh else ' status'}"] = export.STATUS_TEXT[ind["status"]][
+                0 if zh else 1
+            ]
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -61,9 +61,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         snap_limit_m=config.network.snap_limit_m,
         files=_files(config),
     )
+    for warning in layers.warnings:
+        print(f"warning: {warning}")
     print(
         f"OK: {args.config}: {len(layers.facilities)} facilities, {len(layers.communities)} "
         f"communities, network {network.n_nodes:,} nodes / {network.n_edges:,} edges"
+        + (f"; {len(layers.warnings)} warning(s) above" if layers.warnings else "")
     )
     return 0
 
@@ -120,16 +123,19 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _print_summary(result: object) -> None:
 
+    from .export import format_value
+
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
+    marks = {"pass": "PASS", "fail": "FAIL", "no_data": "NO DATA"}
     for _, row in sc.iterrows():
-        value = (
-            f"{100 * row['measured']:.1f}%" if row["unit"] == "share" else f"{row['measured']:,.1f}"
-        )
-        target = (
-            f"{100 * row['target']:.0f}%" if row["unit"] == "share" else f"{row['target']:,.1f}"
-        )
-        mark = "PASS" if row["passed"] else "FAIL"
-        print(f"  [{mark}] {row['label_zh']} {value} (target {target})")
+        value = format_value(row["measured"], row["unit"])
+        target = format_value(row["target"], row["unit"])
+        line = f"  [{marks[row['status']]}] {row['label_zh']} {value} (target {target})"
+        if row["status"] == "no_data":
+            line += f"; add {row['missing_data']}"
+        print(line)
+    for warning in result.warnings:  # type: ignore[attr-defined]
+        print(f"  warning: {warning}")
     q = result.network_quality  # type: ignore[attr-defined]
     print(
         f"  network: {q['nodes']:,} nodes, {q['edges']:,} edges, {q['km_per_km2']:.1f} km of "

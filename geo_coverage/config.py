@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._errors import ConfigError
 from .standards import FACILITY_TYPES, PROFILES, Standards, standards_from_profile
+from .utils import log
 
 _COORDS_PATTERN = r"^(wgs84|gcj02|bd09|EPSG:\d{4,6})$"
 
@@ -129,9 +130,42 @@ class LayersConfig(_Strict):
     candidates: LayerConfig | None = None
 
 
+_Share = Annotated[float, Field(gt=0, le=1, description="a share in (0, 1]: 0.9 = 90 %")]
+_Positive = Annotated[float, Field(gt=0)]
+_Types = Annotated[
+    tuple[Literal[tuple(FACILITY_TYPES)], ...],  # type: ignore[misc]
+    Field(min_length=1, description="facility type keys"),
+]
+_THRESHOLD_TYPES: dict[str, Any] = {
+    "care_circle_min": Annotated[float, Field(gt=0, le=120)],
+    "care_circle_target_share": _Share,
+    "walking_speed_m_s": Annotated[
+        float, Field(gt=0, le=3, description="metres per second, in (0, 3]")
+    ],
+    "bands_min": Annotated[tuple[_Positive, ...], Field(min_length=1)],
+    "care_circle_types": _Types,
+    "area_per_100_households_m2": _Positive,
+    "area_compliance_target_share": _Share,
+    "land_per_resident_m2": _Positive,
+    "moderately_aged_share": _Share,
+    "aged_area_uplift": Annotated[float, Field(ge=1, le=5)],
+    "centres_per_subdistrict": Annotated[int, Field(ge=0, le=100)],
+    "day_care_types": _Types,
+    "day_care_coverage_share": _Share,
+    "beds_per_1000_elderly": _Positive,
+    "nursing_bed_share": _Share,
+    "health_colocation_min": _Positive,
+}
+"""Allowed values of every threshold a city may override (checked with the YAML line)."""
+
+
 def _threshold_fields() -> dict[str, Any]:
     hints = get_type_hints(Standards)
-    return {k: (v | None, None) for k, v in hints.items() if k != "sources"}
+    missing = set(hints) - set(_THRESHOLD_TYPES) - {"sources"}
+    if missing:  # a new threshold must say what values it allows
+        msg = f"no override type for {sorted(missing)}"
+        raise AssertionError(msg)
+    return {k: (_THRESHOLD_TYPES[k] | None, None) for k in hints if k != "sources"}
 
 
 _Overrides = pydantic.create_model(  # type: ignore[call-overload]
@@ -179,7 +213,22 @@ class OutputConfig(_Strict):
             msg = "basemap 'tianditu' needs your key: add 'tianditu_key: <key>' under outputs"
             raise ValueError(msg)
         known = {"none", "osm", "tianditu", "amap"}
-        if self.basemap not in known and not all(k in self.basemap for k in ("{x}", "{y}", "{z}")):
+        if self.tianditu_key is not None and not re.fullmatch(
+            r"[A-Za-z0-9]{8,64}", self.tianditu_key
+        ):
+            msg = "tianditu_key must be the 32 letters and digits of your 天地图 key"
+            raise ValueError(msg)
+        url = self.basemap not in known
+        if url and (
+            not re.match(r"https?://", self.basemap)
+            or re.search(r"[{]{2}|[{][%#]|[<>\"'`\s]", self.basemap)
+        ):
+            msg = (
+                f"basemap {self.basemap!r} must be an http(s) XYZ URL with single-brace "
+                "placeholders {x}, {y}, {z} (and optionally {s}), without quotes or spaces"
+            )
+            raise ValueError(msg)
+        if url and not all(k in self.basemap for k in ("{x}", "{y}", "{z}")):
             msg = (
                 f"basemap {self.basemap!r} is neither one of {sorted(known)} nor an XYZ URL "
                 "template with {x}, {y} and {z}"
@@ -233,6 +282,9 @@ class CityConfig(_Strict):
         for key, value in overrides.items():
             if isinstance(value, list):
                 overrides[key] = tuple(value)
+        if "care_circle_min" in overrides and "bands_min" not in overrides:
+            circle = float(overrides["care_circle_min"])
+            overrides["bands_min"] = tuple(round(circle * k / 3, 1) for k in (1, 2, 3))
         return standards_from_profile(
             self.standard.profile,
             overrides=overrides,
@@ -323,6 +375,29 @@ def _format_errors(err: pydantic.ValidationError, path: Path, root: yaml.Node | 
     return "\n".join(lines)
 
 
+def _read_config_text(path: Path) -> str:
+    """The config's text: UTF-8 (with or without BOM), else GBK (Windows Notepad in China)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        msg = f"{path}: cannot read the config ({exc.strerror}); check the file's permissions"
+        raise ConfigError(msg) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gbk")
+    except UnicodeDecodeError:
+        msg = (
+            f"{path}: the config is neither UTF-8 nor GBK text; save it as UTF-8 "
+            "(Notepad: 另存为 ▸ 编码 UTF-8)"
+        )
+        raise ConfigError(msg) from None
+    log(f"{path.name}: read as GBK (save it as UTF-8 to share it across systems)")
+    return text
+
+
 def load_config(path: str | Path) -> CityConfig:
     """Read and validate a city config YAML file.
 
@@ -343,12 +418,15 @@ def load_config(path: str | Path) -> CityConfig:
         message names every bad key with its line, the bad value and what is allowed.
     """
     path = Path(path)
+    if path.is_dir():
+        msg = f"{path}: is a folder; give the path to a .yaml file, e.g. configs/demo.yaml"
+        raise ConfigError(msg)
     if not path.is_file():
         msg = (
             f"{path}: config file not found (give the path to a .yaml file, e.g. configs/demo.yaml)"
         )
         raise ConfigError(msg)
-    text = path.read_text(encoding="utf-8-sig")
+    text = _read_config_text(path)
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._errors import Finding
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -32,11 +34,14 @@ GAP_COLUMNS: dict[str, tuple[str, str]] = {
     "walk_min": ("最近设施步行时间（分钟）", "walk to nearest facility (min)"),
     "nearest_name": ("最近养老服务设施", "nearest facility"),
     "nearest_type_label": ("最近设施类型", "nearest facility type"),
-    "covered_share": ("15分钟圈内住户比例", "share of households within 15 min"),
+    "covered_share": ("{c}分钟圈内住户比例", "share of households within {c} min"),
     "required_m2": ("应配养老用房（㎡）", "required floor area (m²)"),
     "available_m2": ("现有养老用房（㎡）", "available floor area (m²)"),
     "deficit_m2": ("缺口面积（㎡）", "missing floor area (m²)"),
-    "catchment_m2_per_100hh": ("15分钟可达每百户面积（㎡）", "reachable m² per 100 households"),
+    "catchment_m2_per_100hh": (
+        "{c}分钟可达每百户面积（㎡）",
+        "m² per 100 households reachable within {c} min",
+    ),
     "reasons_zh": ("问题", "reasons (zh)"),
     "reasons_en": ("问题（英文）", "reasons"),
     "priority": ("优先级得分", "priority score"),
@@ -63,8 +68,23 @@ SCORECARD_COLUMNS: dict[str, tuple[str, str]] = {
     "target": ("目标值", "target"),
     "measured": ("测算值", "measured"),
     "unit": ("单位", "unit"),
-    "passed": ("是否达标", "passed"),
+    "status": ("是否达标", "status"),
+    "missing_data": ("缺少的数据", "data needed"),
     "source": ("依据", "source"),
+}
+
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "FAIL"),
+    "no_data": ("未提供数据", "no data"),
+}
+"""Scorecard status as people read it; a missing input is "no data", never a failure."""
+
+WARNING_COLUMNS: dict[str, tuple[str, str]] = {
+    "file": ("文件", "file"),
+    "row": ("行", "row"),
+    "column": ("列", "column"),
+    "message": ("提示", "warning"),
 }
 
 
@@ -96,7 +116,107 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
+OUTPUT_NAMES = frozenset(
+    {
+        "map.html",
+        "gaps.csv",
+        "gaps.xlsx",
+        "gaps.gpkg",
+        "scorecard.json",
+        "scorecard.md",
+        "scorecard.csv",
+        "sites.csv",
+        "sites.xlsx",
+        "sites.gpkg",
+        "network_quality.json",
+        ".geo_coverage_stamp.json",
+    }
+)
+"""Every file a run (or the batch runner) writes into a city's output folder."""
+
+
+def foreign_files(folder: str | Path) -> list[str]:
+    """Names in ``folder`` that geo_coverage did not write (the run must not replace them)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.name not in OUTPUT_NAMES)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_output_folder(folder: str | Path) -> None:
+    """Undo what an interrupted run left beside ``folder``.
+
+    A run killed between the two renames of the swap leaves the previous set as
+    ``.<name>.previous`` and no ``folder``: it is put back. Staging folders of runs
+    that are no longer alive are removed; those of a run still going are left alone.
+    """
+    folder = Path(folder)
+    previous = folder.parent / f".{folder.name}.previous"
+    if previous.is_dir():
+        if folder.exists():
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            previous.rename(folder)
+    for staging in folder.parent.glob(f".{folder.name}.staging-*"):
+        pid = staging.name.rsplit("-", 2)[-2] if staging.name.count("-") >= 2 else ""
+        if not pid.isdigit() or not _pid_alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield an empty folder beside ``folder``; on success it replaces ``folder`` as a whole.
+
+    All outputs of a run are written into the staging folder; only when every
+    file is complete is the old set moved aside and the new one renamed into place
+    (two renames on the same disk), and the old set deleted. A failure or a kill
+    before that leaves the previous set untouched; ``recover_output_folder`` (run
+    at the start of every run) restores it if the kill fell between the renames.
+
+    Parameters
+    ----------
+    folder
+        The output folder; it may not hold files geo_coverage did not write.
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder to write into.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    recover_output_folder(folder)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{folder.name}.staging-{os.getpid()}-", dir=folder.parent)
+    )
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; outputs are for sharing
+    try:
+        yield staging
+        previous = folder.parent / f".{folder.name}.previous"
+        if folder.exists():
+            folder.rename(previous)
+        staging.rename(folder)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def gap_table(
+    gaps: gpd.GeoDataFrame, *, language: str = "zh", care_circle_min: float = 15.0
+) -> pd.DataFrame:
     """The gap list as a plain table with WGS84 coordinates and headers in ``language``.
 
     Parameters
@@ -105,6 +225,8 @@ def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
         Gap rows from the assessment, in any projected CRS.
     language
         {"zh", "en"}
+    care_circle_min
+        The configured care circle, stated in the headers that depend on it.
 
     Returns
     -------
@@ -122,7 +244,8 @@ def gap_table(gaps: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     )
     cols = [c for c in GAP_COLUMNS if c in frame]
     table = pd.DataFrame(frame[cols])
-    return table.rename(columns={c: GAP_COLUMNS[c][pos] for c in cols})
+    minutes = f"{care_circle_min:g}"
+    return table.rename(columns={c: GAP_COLUMNS[c][pos].format(c=minutes) for c in cols})
 
 
 def _with_lonlat(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -146,27 +269,56 @@ def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.Data
     pos = 0 if language == "zh" else 1
     frame = scorecard.copy()
     frame["label"] = frame["label_zh" if language == "zh" else "label_en"]
-    yes_no = ("达标", "未达标") if language == "zh" else ("pass", "FAIL")
-    frame["passed"] = np.where(frame["passed"], yes_no[0], yes_no[1])
+    frame["status"] = [STATUS_TEXT[v][pos] for v in frame["status"]]
     frame["target"] = frame["target"].round(4)
     frame["measured"] = frame["measured"].round(4)
     cols = list(SCORECARD_COLUMNS)
     return frame[cols].rename(columns={c: SCORECARD_COLUMNS[c][pos] for c in cols})
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a text cell starting with one of these as a formula (OWASP CSV injection)."""
+
+
+def inert_text(value: object) -> object:
+    """Return ``value`` so that no spreadsheet can read it as a formula.
+
+    Text starting with ``= + - @``, tab or carriage return gets a leading
+    apostrophe, the usual guard Excel and LibreOffice show as plain text; numbers
+    and other values pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def save_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as CSV in UTF-8 with BOM (opens correctly in Excel), atomically."""
+    """Write a table as CSV in UTF-8 with BOM (opens correctly in Excel), atomically.
+
+    Text cells are made formula-inert (see ``inert_text``); the header too.
+    """
+    safe = table.rename(columns=inert_text)
+    for col in safe.columns[[not pd.api.types.is_numeric_dtype(t) for t in safe.dtypes]]:
+        safe[col] = safe[col].map(inert_text)
     with atomic_path(path) as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return Path(path)
 
 
 def save_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write several tables as sheets of one XLSX workbook, atomically."""
+    """Write several tables as sheets of one XLSX workbook, atomically.
+
+    Every text cell is stored with the string type, so text from input files that
+    starts with ``=`` is shown as text and never evaluated as a formula.
+    """
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":  # openpyxl's guess for text starting with '='
+                        cell.data_type = "s"
             sheet.freeze_panes = "A2"
             for col, header in zip(sheet.columns, table.columns, strict=False):
                 sheet.column_dimensions[col[0].column_letter].width = min(
@@ -181,8 +333,8 @@ def save_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
         for name, gdf in layers.items():
             out = gdf.copy()
             for col in out.columns:
-                if out[col].dtype == bool:
-                    out[col] = out[col].astype(int)
+                if out[col].dtype == bool or str(out[col].dtype) == "boolean":
+                    out[col] = out[col].astype("Int8")  # GeoPackage has no boolean; NA stays null
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     return Path(path)
 
@@ -194,30 +346,65 @@ def save_text(text: str, path: str | Path) -> Path:
     return Path(path)
 
 
-def scorecard_json(scorecard: pd.DataFrame, *, city: str, profile: str) -> str:
-    """The scorecard as JSON (stable key order, for diffing runs)."""
+def json_value(value: object) -> object:
+    """A JSON-safe scalar: NaN and NA become null, numpy scalars plain Python."""
+    if value is None or (isinstance(value, float | np.floating) and not np.isfinite(value)):
+        return None
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def scorecard_json(
+    scorecard: pd.DataFrame,
+    *,
+    city: str,
+    profile: str,
+    warnings: tuple[Finding, ...] = (),
+) -> str:
+    """The scorecard as strict JSON (stable key order, for diffing runs; no data is null)."""
     records = [
-        {k: (bool(v) if isinstance(v, np.bool_) else v) for k, v in row.items()}
-        for row in scorecard.to_dict(orient="records")
+        {k: json_value(v) for k, v in row.items()} for row in scorecard.to_dict(orient="records")
     ]
-    return (
-        json.dumps(
-            {"city": city, "profile": profile, "indicators": records},
-            ensure_ascii=False,
-            indent=2,
-            default=float,
-        )
-        + "\n"
+    payload = {
+        "city": city,
+        "profile": profile,
+        "indicators": records,
+        "warnings": [
+            {"file": w.file, "row": w.row, "column": w.column, "message": w.message}
+            for w in warnings
+        ],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def warnings_table(warnings: tuple[Finding, ...], *, language: str = "zh") -> pd.DataFrame:
+    """Warnings that change how the results should be read, as a table (file, row, column)."""
+    pos = 0 if language == "zh" else 1
+    frame = pd.DataFrame(
+        [(w.file, w.row, w.column, w.message) for w in warnings],
+        columns=list(WARNING_COLUMNS),
     )
+    frame["row"] = frame["row"].astype("Int64")
+    return frame.rename(columns={c: WARNING_COLUMNS[c][pos] for c in WARNING_COLUMNS})
 
 
-def scorecard_markdown(scorecard: pd.DataFrame, *, city: str, language: str = "zh") -> str:
-    """The scorecard as a Markdown table (shares as percentages, areas in m²)."""
+def scorecard_markdown(
+    scorecard: pd.DataFrame,
+    *,
+    city: str,
+    language: str = "zh",
+    warnings: tuple[Finding, ...] = (),
+) -> str:
+    """The scorecard as a Markdown table (shares as percentages, areas in m²), then warnings."""
     table = scorecard_table(scorecard, language=language)
     pos = 0 if language == "zh" else 1
     for col in ("target", "measured"):
         table[SCORECARD_COLUMNS[col][pos]] = [
-            format_value(v, u) for v, u in zip(scorecard[col], scorecard["unit"], strict=True)
+            format_value(v, u, language=language)
+            for v, u in zip(scorecard[col], scorecard["unit"], strict=True)
         ]
     table = table.drop(columns=[SCORECARD_COLUMNS["unit"][pos]])
     title = (
@@ -226,14 +413,29 @@ def scorecard_markdown(scorecard: pd.DataFrame, *, city: str, language: str = "z
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     body = [
-        "| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |"
-        for row in table.itertuples(index=False)
+        "| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.itertuples(index=False)
     ]
-    return "\n".join([title, "", header, rule, *body]) + "\n"
+    lines = [title, "", header, rule, *body]
+    if warnings:
+        lines += ["", "## 注意" if language == "zh" else "## Warnings", ""]
+        lines += [f"- {_md_cell(str(w))}" for w in warnings]
+    return "\n".join(lines) + "\n"
 
 
-def format_value(value: float, unit: str) -> str:
-    """Format an indicator value for people: 0.694 share -> '69.4%', 2456 m2 -> '2,456 ㎡'."""
+def _md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipes, line breaks or raw HTML."""
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_value(value: float, unit: str, *, language: str = "zh") -> str:
+    """Format an indicator value for people: 0.694 share -> '69.4%', 2456 m2 -> '2,456 ㎡'.
+
+    A missing value (NaN) reads "未提供数据" / "no data".
+    """
+    if value is None or not np.isfinite(value):
+        return STATUS_TEXT["no_data"][0 if language == "zh" else 1]
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "m2":

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from shapely.validation import explain_validity
 
@@ -111,15 +112,17 @@ class Layers:
     entrances: gpd.GeoDataFrame | None = None
     subdistricts: gpd.GeoDataFrame | None = None
     candidates: gpd.GeoDataFrame | None = None
+    warnings: tuple[Finding, ...] = ()
+    """Plausibility warnings found while reading (the run goes on and reports them)."""
 
     def to_crs(self, crs: object) -> Layers:
         """Return a copy of every layer reprojected to ``crs``."""
-        return Layers(
-            **{
-                name: (None if gdf is None else gdf.to_crs(crs))
-                for name, gdf in self.__dict__.items()
-            }
-        )
+        frames = {
+            name: (None if gdf is None else gdf.to_crs(crs))
+            for name, gdf in self.__dict__.items()
+            if name != "warnings"
+        }
+        return Layers(**frames, warnings=self.warnings)
 
 
 def _normalise(header: str) -> str:
@@ -220,30 +223,45 @@ def _map_columns(
     return mapping, findings
 
 
+def _blank(values: pd.Series) -> pd.Series:
+    """True where a cell is empty: missing, NaN, or only spaces (pandas 2 and 3 alike)."""
+    text = values.map(lambda v: "" if pd.isna(v) else str(v).strip())
+    return text.isin(["", "nan", "NaN", "None", "<NA>"])
+
+
 def _check_numeric(
-    frame: pd.DataFrame, columns: list[str], rows: np.ndarray, file: str, headers: dict[str, str]
+    frame: pd.DataFrame,
+    columns: list[str],
+    rows: np.ndarray,
+    file: str,
+    headers: dict[str, str],
+    required: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, list[Finding]]:
-    """Convert numeric columns; report text that is not a number and negative values."""
+    """Convert numeric columns; report text that is not a number, negatives, required blanks."""
     findings: list[Finding] = []
     out = frame.copy()
     for col in columns:
         if col not in out:
             continue
         raw = out[col]
-        text = raw.astype(str).str.replace(",", "", regex=False).str.strip()
-        blank = raw.isna() | text.isin(["", "nan", "None"])
-        values = pd.to_numeric(text.where(~blank), errors="coerce")
+        blank = _blank(raw)
+        text = raw.map(lambda v: "" if pd.isna(v) else str(v).replace(",", "").strip())
+        values = pd.to_numeric(text.where(~blank), errors="coerce").astype(float)
         bad = np.flatnonzero((values.isna() & ~blank).to_numpy())
         neg = np.flatnonzero((values < 0).to_numpy())
-        for kind, idx in (("not a number", bad), ("negative", neg)):
+        empty = np.flatnonzero(blank.to_numpy()) if col in required else np.array([], int)
+        for kind, idx in (("not a number", bad), ("negative", neg), ("empty", empty)):
             for i in idx[:MAX_FINDINGS_PER_COLUMN]:
+                shown = "the cell is empty"
+                if kind != "empty":
+                    shown = f"value {raw.iloc[i]!r} is {kind}"
                 findings.append(
                     Finding(
                         file,
                         int(rows[i]),
                         headers[col],
-                        f"value {raw.iloc[i]!r} is {kind}; enter a number ≥ 0 "
-                        "(no units or text such as '约300户')",
+                        f"{shown}; enter a number ≥ 0 (no units or text such as '约300户')"
+                        + ("; this column is required in every row" if kind == "empty" else ""),
                     )
                 )
             if len(idx) > MAX_FINDINGS_PER_COLUMN:
@@ -260,47 +278,153 @@ def _check_numeric(
 
 
 def _points_from_table(
-    frame: pd.DataFrame, rows: np.ndarray, file: str, headers: dict[str, str]
+    frame: pd.DataFrame, rows: np.ndarray, file: str, headers: dict[str, str], coords: str
 ) -> tuple[np.ndarray, np.ndarray, list[Finding]]:
-    """Return lon/lat arrays and findings for missing, out-of-range or swapped pairs."""
+    """Return x/y arrays and findings for missing, swapped or implausible coordinates."""
     findings: list[Finding] = []
-    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
-    for i in np.flatnonzero(np.isnan(lon) | np.isnan(lat))[:MAX_FINDINGS_PER_COLUMN]:
+    column = f"{headers['lon']}/{headers['lat']}"
+    x = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+    for i in np.flatnonzero(np.isnan(x) | np.isnan(y))[:MAX_FINDINGS_PER_COLUMN]:
         findings.append(
             Finding(
                 file,
                 int(rows[i]),
-                f"{headers['lon']}/{headers['lat']}",
+                column,
                 f"coordinates missing or not numbers ({frame['lon'].iloc[i]!r}, "
                 f"{frame['lat'].iloc[i]!r}); give decimal degrees",
             )
         )
-    ok = ~(np.isnan(lon) | np.isnan(lat))
-    looks_swapped = ok & (np.abs(lat) > 60) & (np.abs(lon) <= 60)
-    for i in np.flatnonzero(looks_swapped)[:MAX_FINDINGS_PER_COLUMN]:
-        findings.append(
-            Finding(
-                file,
-                int(rows[i]),
-                f"{headers['lon']}/{headers['lat']}",
-                f"longitude {lon[i]} and latitude {lat[i]} look swapped (in China longitude "
+    findings += coordinate_findings(x, y, rows, file=file, column=column, coords=coords)
+    return x, y, findings
+
+
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+
+def _declared_crs(coords: str, file_crs: object = None) -> pyproj.CRS:
+    """The CRS a layer's raw coordinates are in: the declared EPSG, else the file's or WGS84."""
+    if coords.startswith("EPSG:"):
+        return pyproj.CRS.from_user_input(coords)
+    if coords == "wgs84" and file_crs is not None:
+        return pyproj.CRS.from_user_input(file_crs)
+    return pyproj.CRS.from_epsg(4326)
+
+
+def coordinate_findings(
+    x: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    *,
+    file: str,
+    column: str,
+    coords: str,
+    file_crs: object = None,
+) -> list[Finding]:
+    """Report coordinates that are swapped, not degrees, or outside the declared system.
+
+    The same rules apply to table columns and to GIS files: degrees must lie in
+    range and, for GCJ-02/BD-09 (Chinese systems), inside China; longitude and
+    latitude that fit only when exchanged are reported as swapped; numbers in
+    projected metres must fall in the declared EPSG system's area of use. Valid
+    points far north (Helsinki, 60° N) are not flagged.
+
+    Parameters
+    ----------
+    x, y
+        Coordinates as in the file (longitude/latitude or easting/northing).
+    rows
+        Row (feature) number of each point as the user sees it.
+    file, column
+        Where the points come from, for the message.
+    coords
+        The declared system: "wgs84", "gcj02", "bd09" or "EPSG:<code>".
+    file_crs
+        The CRS the GIS file itself declares (used with ``coords: wgs84``).
+
+    Returns
+    -------
+    list of Finding
+        At most ``MAX_FINDINGS_PER_COLUMN`` per kind of problem.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    crs = _declared_crs(coords, file_crs)
+    findings: list[Finding] = []
+
+    def report(mask: np.ndarray, message: object) -> None:
+        for i in np.flatnonzero(mask)[:MAX_FINDINGS_PER_COLUMN]:
+            text = message(x[i], y[i])  # type: ignore[operator]
+            findings.append(Finding(file, int(rows[i]), column, text))
+        if mask.sum() > MAX_FINDINGS_PER_COLUMN:
+            extra = int(mask.sum()) - MAX_FINDINGS_PER_COLUMN
+            findings.append(Finding(file, None, column, f"… and {extra} more such rows"))
+
+    if crs.is_geographic:
+        china = coords in {"gcj02", "bd09"}
+        in_range = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        fits_china = _between(x, CHINA_LON) & _between(y, CHINA_LAT)
+        swapped_fits_china = _between(y, CHINA_LON) & _between(x, CHINA_LAT)
+        swapped = ok & ~fits_china & swapped_fits_china & (~in_range | china | (np.abs(y) > 72))
+        swapped |= ok & ~in_range & ~swapped & (np.abs(x) <= 90) & (np.abs(y) <= 180)
+        report(
+            swapped,
+            lambda a, b: (
+                f"longitude {a} and latitude {b} look swapped (in China longitude "
                 "is 73–135 and latitude 18–54); exchange the two columns or fix the "
-                "'columns: {lon: …, lat: …}' mapping",
-            )
+                "'columns: {lon: …, lat: …}' mapping"
+            ),
         )
-    out_of_range = ok & ~looks_swapped & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
-    for i in np.flatnonzero(out_of_range)[:MAX_FINDINGS_PER_COLUMN]:
-        findings.append(
-            Finding(
-                file,
-                int(rows[i]),
-                f"{headers['lon']}/{headers['lat']}",
-                f"({lon[i]}, {lat[i]}) is not a longitude/latitude in degrees; if the file "
-                "holds projected metres set 'coords: EPSG:<code>' for this layer",
-            )
+        projected = ok & ~swapped & ~in_range
+        report(
+            projected,
+            lambda a, b: (
+                f"({a}, {b}) is not a longitude/latitude in degrees; if the file "
+                "holds projected metres set 'coords: EPSG:<code>' for this layer (e.g. EPSG:4547, "
+                "CGCS2000 3° Gauss-Krüger CM 114°E) or give the file its .prj"
+            ),
         )
-    return lon, lat, findings
+        outside = ok & ~swapped & ~projected & ~fits_china if china else np.zeros_like(ok)
+        report(
+            outside,
+            lambda a, b: (
+                f"({a}, {b}) is outside China, but the layer is declared {coords} "
+                "(used only for Chinese map services); check the coordinates or 'coords:'"
+            ),
+        )
+    else:
+        area = crs.area_of_use
+        if area is not None:
+            to_wgs = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+            lon, lat = to_wgs.transform(x, y)
+            margin = 1.0
+            inside = (
+                np.isfinite(lon)
+                & (lon >= area.west - margin)
+                & (lon <= area.east + margin)
+                & (lat >= area.south - margin)
+                & (lat <= area.north + margin)
+            )
+            report(
+                ok & ~inside,
+                lambda a, b: (
+                    f"({a}, {b}) lies outside the area of {crs.name} "
+                    f"({area.west:g}–{area.east:g}°E, {area.south:g}–{area.north:g}°N); check the "
+                    "EPSG code in 'coords:' (Gauss-Krüger codes 4513–4533 have the zone number in "
+                    "front of the easting, 4534–4554 do not) and the column order"
+                ),
+            )
+    return findings
+
+
+def _between(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    return (values >= bounds[0]) & (values <= bounds[1])
+
+
+def _feature_xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One representative coordinate per feature (its bounding-box centre); NaN when empty."""
+    bounds = shapely.bounds(gdf.geometry.to_numpy())
+    return (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
 
 
 def _check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, file: str) -> list[Finding]:
@@ -352,9 +476,10 @@ def _check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, file: str) -> list
 def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
     """Report duplicate ids, naming the row that first used each."""
     findings: list[Finding] = []
-    ids = gdf["id"].astype(str)
+    blank = _blank(gdf["id"])
+    ids = gdf["id"].map(lambda v: "" if pd.isna(v) else str(v).strip())
     first_row = dict(zip(ids[~ids.duplicated()], gdf[ROW_COL][~ids.duplicated()], strict=True))
-    for i in np.flatnonzero(ids.duplicated().to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
+    for i in np.flatnonzero((ids.duplicated() & ~blank).to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
         findings.append(
             Finding(
                 file,
@@ -364,9 +489,15 @@ def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
                 "ids must be unique",
             )
         )
-    blank = ids.isin(["", "nan", "None"])
     for i in np.flatnonzero(blank.to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
-        findings.append(Finding(file, int(gdf[ROW_COL].iloc[i]), header, "id is empty"))
+        findings.append(
+            Finding(
+                file,
+                int(gdf[ROW_COL].iloc[i]),
+                header,
+                "id is empty; give every row its own id (e.g. the row number)",
+            )
+        )
     return findings
 
 
@@ -382,10 +513,19 @@ def _map_types(
         for alias in ftype.aliases:
             words[alias] = key
     words.update(getattr(cfg, "types", {}))
-    raw = gdf["type"].astype(str).str.strip()
+    raw = gdf["type"].map(lambda v: "" if pd.isna(v) else str(v).strip())
     mapped = raw.map(lambda w: words.get(w, words.get(w.lower())))
-    findings = []
-    for i in np.flatnonzero(mapped.isna().to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
+    findings = [
+        Finding(
+            file,
+            int(gdf[ROW_COL].iloc[i]),
+            header,
+            "facility type is empty; fill in one of "
+            f"{'、'.join(t.label_zh for t in FACILITY_TYPES.values())}",
+        )
+        for i in np.flatnonzero((raw == "").to_numpy())[:MAX_FINDINGS_PER_COLUMN]
+    ]
+    for i in np.flatnonzero((mapped.isna() & (raw != "")).to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
         findings.append(
             Finding(
                 file,
@@ -438,6 +578,11 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     LayerError
         With every problem found, each naming file, row and column.
     """
+    return _read_layer(kind, cfg)[0]
+
+
+def _read_layer(kind: str, cfg: LayerConfig) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """``read_layer`` that also returns tool column -> the user's header."""
     spec = SPECS[kind]
     path = Path(cfg.path)
     file = str(path)
@@ -449,20 +594,28 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     headers = dict(mapping)
     renamed = frame.rename(columns={v: k for k, v in mapping.items()})
     keep = [c for c in [*spec.required, *spec.optional] if c in renamed]
-    renamed, num_findings = _check_numeric(renamed, list(spec.numeric), rows, file, headers)
+    renamed, num_findings = _check_numeric(
+        renamed, list(spec.numeric), rows, file, headers, required=spec.required
+    )
     findings += num_findings
     file_crs = None
     if is_table:
-        lon, lat, coord_findings = _points_from_table(renamed, rows, file, headers)
+        x, y, coord_findings = _points_from_table(renamed, rows, file, headers, cfg.coords)
         findings += coord_findings
-        gdf = gpd.GeoDataFrame(renamed[keep], geometry=gpd.points_from_xy(lon, lat), crs=None)
+        gdf = gpd.GeoDataFrame(renamed[keep], geometry=gpd.points_from_xy(x, y), crs=None)
     else:
         file_crs = frame.crs
         gdf = gpd.GeoDataFrame(renamed[keep], geometry=renamed.geometry.to_numpy(), crs=None)
     gdf[ROW_COL] = rows
     gdf = gdf.reset_index(drop=True)
     if not is_table:
-        findings += _check_geometries(gdf, spec, file)
+        geometry_findings = _check_geometries(gdf, spec, file)
+        findings += geometry_findings
+        if not geometry_findings:
+            x, y = _feature_xy(gdf)
+            findings += coordinate_findings(
+                x, y, rows, file=file, column="geometry", coords=cfg.coords, file_crs=file_crs
+            )
     gdf, value_findings = _check_values(kind, gdf, cfg, file, headers)
     findings += value_findings
     if findings:
@@ -475,7 +628,7 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
             gdf[col] = np.nan
     gdf = _reproject_to_wgs84(gdf, cfg.coords, file_crs)
     log(f"{kind}: {len(gdf):,} features from {path.name}")
-    return gdf
+    return gdf, headers
 
 
 def _read_frame(kind: str, path: Path, cfg: LayerConfig) -> tuple[pd.DataFrame, bool]:
@@ -507,17 +660,91 @@ def _check_values(
     if kind == "facilities":
         gdf, type_findings = _map_types(gdf, cfg, file, headers["type"])
         findings += type_findings
-    if kind == "communities" and {"elderly", "population"} <= set(gdf.columns):
-        for i in np.flatnonzero((gdf["elderly"] > gdf["population"]).to_numpy()):
-            findings.append(
-                Finding(
-                    file,
-                    int(gdf[ROW_COL].iloc[i]),
-                    headers["elderly"],
-                    "elderly (60+) exceeds population",
-                )
-            )
     return gdf, findings
+
+
+MAX_PLAUSIBLE_HOUSEHOLDS = 30_000
+"""More households than this in one compound or community is almost surely a typo or a unit."""
+MAX_PLAUSIBLE_ELDERLY = 50_000
+"""More residents aged 60+ than this in one compound or community is almost surely an error."""
+
+
+def plausibility_warnings(
+    kind: str, gdf: gpd.GeoDataFrame, file: str, headers: dict[str, str]
+) -> list[Finding]:
+    """Values that are possible but unlikely enough that a planner should look at them.
+
+    These are warnings, not errors: the run goes on and reports them with the
+    results. Communities: households or elderly far beyond any real compound,
+    elderly above population, and different communities at the same location.
+
+    Parameters
+    ----------
+    kind
+        The layer kind; only "communities" is checked.
+    gdf
+        The layer as read (tool column names, ``source_row``).
+    file
+        The layer's file.
+    headers
+        Tool column -> the user's header.
+
+    Returns
+    -------
+    list of Finding
+        One per suspicious row (at most ``MAX_FINDINGS_PER_COLUMN`` per check).
+    """
+    if kind != "communities":
+        return []
+    rows = gdf[ROW_COL].to_numpy()
+    found: list[Finding] = []
+
+    def add(mask: np.ndarray, column: str, message: object) -> None:
+        for i in np.flatnonzero(mask)[:MAX_FINDINGS_PER_COLUMN]:
+            text = message(i)  # type: ignore[operator]
+            found.append(Finding(file, int(rows[i]), headers.get(column, column), text))
+
+    hh = gdf["households"].to_numpy(dtype=float)
+    add(
+        hh > MAX_PLAUSIBLE_HOUSEHOLDS,
+        "households",
+        lambda i: (
+            f"{hh[i]:,.0f} households in one compound is far beyond any real one "
+            f"(> {MAX_PLAUSIBLE_HOUSEHOLDS:,}); check for a typo or a column of persons"
+        ),
+    )
+    if "elderly" in gdf:
+        old = gdf["elderly"].to_numpy(dtype=float)
+        add(
+            old > MAX_PLAUSIBLE_ELDERLY,
+            "elderly",
+            lambda i: (
+                f"{old[i]:,.0f} residents aged 60+ in one compound is far beyond any "
+                f"real one (> {MAX_PLAUSIBLE_ELDERLY:,}); check for a typo"
+            ),
+        )
+        if "population" in gdf:
+            pop = gdf["population"].to_numpy(dtype=float)
+            add(
+                old > pop,
+                "elderly",
+                lambda i: (
+                    f"elderly (60+) {old[i]:,.0f} exceeds population {pop[i]:,.0f}; "
+                    "check the two columns"
+                ),
+            )
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(gdf.geometry.to_numpy())))
+    first = dict(zip(keys[~keys.duplicated()], rows[~keys.duplicated().to_numpy()], strict=True))
+    dup = (keys.duplicated() & keys.notna()).to_numpy()
+    add(
+        dup,
+        "geometry",
+        lambda i: (
+            f"same location as row {first[keys.iloc[i]]} (a different community); "
+            "check that each community has its own coordinates"
+        ),
+    )
+    return found
 
 
 def layers_from_config(config: CityConfig) -> Layers:
@@ -540,6 +767,7 @@ def layers_from_config(config: CityConfig) -> Layers:
     """
     frames: dict[str, gpd.GeoDataFrame | None] = {}
     findings: list[Finding] = []
+    warnings: list[Finding] = []
     for kind in SPECS:
         cfg = getattr(config.layers, kind)
         if cfg is None:
@@ -549,12 +777,13 @@ def layers_from_config(config: CityConfig) -> Layers:
             if cfg.source == "osm":
                 frames[kind] = _read_osm_layer(kind, config.layer_path(kind), cfg)
             else:
-                frames[kind] = read_layer(kind, cfg)
+                frames[kind], headers = _read_layer(kind, cfg)
+                warnings += plausibility_warnings(kind, frames[kind], str(cfg.path), headers)
         except LayerError as exc:
             findings += exc.findings
     if findings:
         raise LayerError(findings)
-    layers = Layers(**frames)  # type: ignore[arg-type]
+    layers = Layers(**frames, warnings=tuple(warnings))  # type: ignore[arg-type]
     _check_entrances(layers, str(config.layers.entrances.path) if config.layers.entrances else "")
     return layers
 

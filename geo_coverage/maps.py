@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._errors import Finding
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
 from .export import format_value
@@ -36,15 +37,40 @@ TYPE_COLOURS = {
     "canteen": "#1b7837",
     "health": "#762a83",
 }
-STATUS_COLOURS = {"ok": "#1a9850", "short_area": "#fdae61", "outside": "#d73027"}
-STATUS_LABELS = {
-    "ok": ("在服务圈内且面积达标", "covered, area standard met"),
-    "short_area": ("在服务圈内但面积不足", "covered, floor area short"),
-    "outside": ("不在15分钟服务圈内", "outside the care circle"),
+STATUS_COLOURS = {
+    "ok": "#1a9850",
+    "covered": "#91cf60",
+    "short_area": "#fdae61",
+    "outside": "#d73027",
 }
+
+
+def status_labels(care_circle_min: float) -> dict[str, tuple[str, str]]:
+    """Legend text of each community status, stating the configured care circle."""
+    c = f"{care_circle_min:g}"
+    return {
+        "ok": (f"在{c}分钟服务圈内且面积达标", f"within {c} min, area standard met"),
+        "covered": (
+            f"在{c}分钟服务圈内（用房面积未提供数据）",
+            f"within {c} min (no floor-area data)",
+        ),
+        "short_area": (f"在{c}分钟服务圈内但面积不足", f"within {c} min, floor area short"),
+        "outside": (f"不在{c}分钟服务圈内", f"outside the {c}-minute care circle"),
+    }
+
+
 DISPLAY_TOLERANCE_M = 10.0
 """Isochrone outlines are simplified by this much for display (verdicts never use them)."""
-BAND_OPACITY = {5.0: 0.35, 10.0: 0.22, 15.0: 0.12}
+
+
+def band_opacity(band: float, bands: list[float]) -> float:
+    """Fill opacity of a band: the nearest band most opaque (0.35), the farthest 0.12."""
+    ordered = sorted(bands)
+    if len(ordered) == 1:
+        return 0.25
+    return 0.35 - 0.23 * ordered.index(band) / (len(ordered) - 1)
+
+
 TEXT = {
     "facilities": ("养老服务设施", "Facilities"),
     "communities": ("小区（按状态着色）", "Communities by status"),
@@ -60,12 +86,13 @@ TEXT = {
     "available": ("现有面积", "available"),
     "floor_area": ("建筑面积", "floor area"),
     "beds": ("床位", "beds"),
-    "within": ("15分钟内住户", "households within 15 min"),
+    "within": ("{c}分钟内住户", "households within {c} min"),
     "sites": ("建议新建养老服务设施", "Proposed new facilities"),
     "households_new": ("新覆盖户数", "households newly covered"),
     "elderly_new": ("新覆盖老年人", "elderly newly covered"),
     "recommended_m2": ("建议建筑面积", "recommended floor area"),
     "summary": ("评估摘要", "Summary"),
+    "warnings": ("注意", "Warnings"),
 }
 
 
@@ -73,17 +100,31 @@ def _t(key: str, language: str) -> str:
     return TEXT[key][0 if language == "zh" else 1]
 
 
+_INERT = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
+
+
 def _esc(value: object) -> str:
-    """Escape text from input files for HTML and for the JS template literals folium emits."""
-    text = html.escape(str(value), quote=True)
-    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    """Escape text from input files so it can only ever be shown, never run.
+
+    HTML-escapes the text, and replaces the characters that would give it meaning
+    elsewhere in a folium page: backtick, ``$`` and backslash (folium puts popups in
+    JS template literals) and both braces. Folium and branca render each element's
+    output again as a Jinja template, so text that still held ``{{`` or ``{%`` would
+    be executed on the second pass; without braces nothing in the text can form a
+    template tag, however often it is rendered. Browsers show the entities as the
+    original characters.
+    """
+    return html.escape(str(value), quote=True).translate(_INERT)
 
 
 def community_status(communities: pd.DataFrame) -> np.ndarray:
-    """Status of each community: 'ok', 'short_area' or 'outside' (the care circle)."""
+    """Status of each community: 'ok', 'covered' (area no data), 'short_area' or 'outside'."""
     covered = communities["covered"].to_numpy(dtype=bool)
-    meets = communities["meets_area"].to_numpy(dtype=bool)
-    return np.where(~covered, "outside", np.where(meets, "ok", "short_area"))
+    meets = communities["meets_area"]
+    known = meets.notna().to_numpy()
+    short = known & ~meets.fillna(True).to_numpy(dtype=bool)
+    inside = np.where(short, "short_area", np.where(known, "ok", "covered"))
+    return np.where(~covered, "outside", inside)
 
 
 def build_map(
@@ -95,6 +136,7 @@ def build_map(
     basemap: str = "none",
     tianditu_key: str | None = None,
     sites: gpd.GeoDataFrame | None = None,
+    warnings: tuple[Finding, ...] = (),
 ) -> object:
     """Build the Folium map of an assessment.
 
@@ -116,6 +158,8 @@ def build_map(
         The user's Tianditu (天地图) key, needed for "tianditu".
     sites
         Proposed new sites (from ``siting``), drawn as numbered stars, or None.
+    warnings
+        Warnings that change how the results should be read; listed in the summary panel.
 
     Returns
     -------
@@ -164,6 +208,7 @@ def build_map(
         iso = iso.sort_values(
             ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
         )
+        bands = sorted({float(b) for b in iso["band_min"]})
         for (name, band), part in iso.groupby(["group", "band_min"], sort=False):
             if name in FACILITY_TYPES:
                 label = (FACILITY_TYPES[name].label_zh, FACILITY_TYPES[name].label_en)[pos]
@@ -179,22 +224,34 @@ def build_map(
                     "color": c,
                     "weight": 0.5,
                     "fillColor": c,
-                    "fillOpacity": BAND_OPACITY.get(float(b), 0.15),
+                    "fillOpacity": band_opacity(float(b), bands),
                 },
             ).add_to(group)
             group.add_to(fmap)
+    circle = assessment.standards.care_circle_min
     _community_layer(com, language).add_to(fmap)
-    _facility_layer(fac, language).add_to(fmap)
+    _facility_layer(fac, language, circle).add_to(fmap)
     if sites is not None and len(sites):
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
     fmap.get_root().html.add_child(
-        folium.Element(_legend_html(fac, language, has_sites=sites is not None and len(sites) > 0))
+        _static_html(
+            _legend_html(fac, language, circle, has_sites=sites is not None and len(sites) > 0)
+        )
     )
     fmap.get_root().html.add_child(
-        folium.Element(_summary_html(assessment.scorecard, city, language))
+        _static_html(_summary_html(assessment.scorecard, city, language, warnings))
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def _static_html(text: str) -> object:
+    """A page element holding ``text`` as data: branca never renders it as a template."""
+    from branca.element import Element
+
+    element = Element("{{ this.text }}")
+    element.text = text  # type: ignore[attr-defined]
+    return element
 
 
 def _metric_scale(map_name: str) -> object:
@@ -327,7 +384,7 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
     )
 
 
-def _facility_layer(fac: gpd.GeoDataFrame, language: str) -> object:
+def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> object:
     """All facilities as one GeoJSON layer of circle markers coloured by type, with popups."""
     import folium
 
@@ -347,7 +404,8 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str) -> object:
         crs=WGS84,
     )
     fields = ["name", "type_label", "floor_area", "beds", "within"]
-    aliases = ["", "", _t("floor_area", language), _t("beds", language), _t("within", language)]
+    within = _t("within", language).format(c=f"{care_circle_min:g}")
+    aliases = ["", "", _t("floor_area", language), _t("beds", language), within]
     return folium.GeoJson(
         props.to_json(drop_id=True),
         name=_t("facilities", language),
@@ -389,8 +447,11 @@ def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> object:
     return group
 
 
-def _legend_html(fac: pd.DataFrame, language: str, *, has_sites: bool = False) -> str:
+def _legend_html(
+    fac: pd.DataFrame, language: str, care_circle_min: float, *, has_sites: bool = False
+) -> str:
     pos = 0 if language == "zh" else 1
+    labels = status_labels(care_circle_min)
     items = [
         f"<div><span class='gc-dot' style='background:{TYPE_COLOURS[t]}'></span>"
         f"{_esc((FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos])}</div>"
@@ -399,7 +460,7 @@ def _legend_html(fac: pd.DataFrame, language: str, *, has_sites: bool = False) -
     ]
     items += [
         f"<div><span class='gc-box' style='background:{STATUS_COLOURS[s]}'></span>"
-        f"{_esc(STATUS_LABELS[s][pos])}</div>"
+        f"{_esc(labels[s][pos])}</div>"
         for s in STATUS_COLOURS
     ]
     items.append(
@@ -424,22 +485,32 @@ def _legend_html(fac: pd.DataFrame, language: str, *, has_sites: bool = False) -
     )
 
 
-def _summary_html(scorecard: pd.DataFrame, city: str, language: str) -> str:
+def _summary_html(
+    scorecard: pd.DataFrame, city: str, language: str, warnings: tuple[Finding, ...] = ()
+) -> str:
     label = "label_zh" if language == "zh" else "label_en"
+    marks = {"pass": ("✔", "#1a9850"), "fail": ("✘", "#d73027"), "no_data": ("–", "#777777")}
     rows = []
     for _, r in scorecard.iterrows():
-        measured = format_value(r["measured"], r["unit"])
-        target = format_value(r["target"], r["unit"])
-        mark = "✔" if r["passed"] else "✘"
-        colour = "#1a9850" if r["passed"] else "#d73027"
+        measured = _esc(format_value(r["measured"], r["unit"], language=language))
+        target = _esc(format_value(r["target"], r["unit"], language=language))
+        mark, colour = marks[r["status"]]
         rows.append(
             f"<tr><td>{_esc(r[label])}</td><td style='text-align:right'>{measured}</td>"
             f"<td style='color:#777'>/ {target}</td><td style='color:{colour}'>{mark}</td></tr>"
         )
+    notes = ""
+    if warnings:
+        items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+        notes = (
+            f"<div id='gc-warnings' style='max-height:160px;overflow:auto;color:#8a4b00'>"
+            f"<b>⚠ {_esc(_t('warnings', language))}</b><ul style='margin:2px 0;"
+            f"padding-left:16px'>{items}</ul></div>"
+        )
     return (
         f"<div class='gc-panel' id='gc-summary' style='top:10px;left:60px;max-width:420px'>"
         f"<details open><summary><b>{_esc(city)} · {_esc(_t('summary', language))}</b></summary>"
-        f"<table>{''.join(rows)}</table></details></div>"
+        f"<table>{''.join(rows)}</table>{notes}</details></div>"
     )
 
 
@@ -472,6 +543,42 @@ def _inline_css(dist: Path) -> str:
     return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
 
 
+def _element_ids(root: object) -> set[str]:
+    """The random ids branca gave ``root`` and every element reachable from it."""
+    from branca.element import Element
+
+    ids: set[str] = set()
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        ids.add(element._id)  # type: ignore[attr-defined]
+        stack += list(element._children.values())  # type: ignore[attr-defined]
+        stack += [v for v in vars(element).values() if isinstance(v, Element)]
+    return ids
+
+
+def _stable_ids(fmap: object, page: str) -> str:
+    """Replace branca's random element ids by their order of appearance in ``page``.
+
+    Identical inputs then give an identical page, byte for byte. Only the ids of
+    the map's own elements are replaced, never other text that looks like one.
+    """
+    ids = _element_ids(fmap.get_root())  # type: ignore[attr-defined]
+    order: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        found = match.group(1)
+        if found not in ids:
+            return match.group(0)
+        return "_" + order.setdefault(found, f"gc{len(order) + 1}")
+
+    return re.sub(r"_([0-9a-f]{32})(?![0-9a-f])", number, page)
+
+
 def map_html(fmap: object, *, offline: bool = True) -> str:
     """Render a Folium map to one HTML page, self-contained when ``offline``.
 
@@ -492,7 +599,7 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     str
         The page's HTML.
     """
-    page = fmap.get_root().render()  # type: ignore[attr-defined]
+    page = _stable_ids(fmap, fmap.get_root().render())  # type: ignore[attr-defined]
     if not offline:
         return page
     dist = _leaflet_dist()
@@ -531,7 +638,7 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
     fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
     bounds = []
     for o in done:
-        share = o.indicators.get("care_circle_households", {}).get("measured", 0.0)
+        share = o.indicators.get("care_circle_households", {}).get("measured") or 0.0
         colour = _coverage_colour(share)
         link = os.path.relpath(o.map_path, folder).replace(os.sep, "/")
         label = "15分钟养老服务圈住户覆盖率" if language == "zh" else "households in care circle"
@@ -562,7 +669,7 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
         items = "".join(f"<li>{_esc(Path(o.config).name)}: {_esc(o.error)}</li>" for o in failed)
         title = "未完成" if language == "zh" else "failed"
         fmap.get_root().html.add_child(
-            folium.Element(
+            _static_html(
                 f"<div class='gc-panel' style='position:fixed;z-index:9999;background:#fff;"
                 f"top:10px;left:60px;max-width:480px;padding:8px;font:12px sans-serif'>"
                 f"<b>{title}</b><ul>{items}</ul></div>"

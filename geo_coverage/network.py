@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import logging
+import os
+import tempfile
+import warnings
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +37,7 @@ from .coords import projected_crs_for
 from .utils import log
 
 WGS84 = "EPSG:4326"
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 _WAY_TAGS = (
     "highway",
     "area",
@@ -455,12 +459,12 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
         msg = f"{cfg.path}: network file not found; check network.path in the config"
         raise NetworkError(msg)
     key = _cache_key(cfg, config.crs) if settings.use_cache else None
-    cached = settings.cache_folder / "networks" / f"{key}.pkl" if key else None
+    cached = settings.cache_folder / "networks" / f"{key}.npz" if key else None
     if cached is not None and cached.is_file():
-        with cached.open("rb") as f:
-            network: WalkNetwork = pickle.load(f)
-        log(f"network from cache: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
-        return network
+        network = _read_cached(cached)
+        if network is not None:
+            log(f"network from cache: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
+            return network
     network = network_from_segments(_segments_for(cfg), crs=config.crs)
     log(
         f"walking network: {network.n_nodes:,} nodes, {network.n_edges:,} edges, "
@@ -468,12 +472,110 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
         f"{network.dropped_nodes:,} nodes in {network.dropped_pieces:,} disconnected pieces"
     )
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(network, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cached)
+        _write_cached(network, cached)
     return network
+
+
+def save_network(network: WalkNetwork, path: str | Path) -> None:
+    """Write a network as a NumPy ``.npz`` archive of plain arrays (no pickled objects).
+
+    Edge geometries are stored as their vertex coordinates and the index of the
+    edge each vertex belongs to; the CRS as WKT text.
+
+    Parameters
+    ----------
+    network
+        The network.
+    path
+        The ``.npz`` file (written as given; see ``network_from_config`` for the
+        atomic cache write).
+    """
+    coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    with Path(path).open("wb") as f:
+        np.savez(
+            f,
+            version=np.array(_CACHE_VERSION),
+            crs_wkt=np.array(network.crs.to_wkt()),
+            node_x=network.node_x,
+            node_y=network.node_y,
+            node_osmid=network.node_osmid,
+            edge_u=network.edge_u,
+            edge_v=network.edge_v,
+            edge_length_m=network.edge_length_m,
+            vertex_xy=coords,
+            vertex_edge=owner.astype(np.int64),
+            dropped=np.array([network.dropped_nodes, network.dropped_pieces], dtype=np.int64),
+        )
+
+
+def load_network(path: str | Path) -> WalkNetwork:
+    """Read a network written by ``save_network``; never unpickles anything.
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file.
+
+    Returns
+    -------
+    WalkNetwork
+        The network.
+
+    Raises
+    ------
+    ValueError
+        The file is truncated, from another version, or its arrays do not fit together.
+    """
+    with Path(path).open("rb") as f, np.load(f, allow_pickle=False) as z:
+        if str(z["version"]) != _CACHE_VERSION:
+            msg = f"network file version {z['version']} (this tool writes {_CACHE_VERSION})"
+            raise ValueError(msg)
+        arrays = {k: z[k] for k in z.files}
+    n_edges = len(arrays["edge_u"])
+    geoms = shapely.linestrings(arrays["vertex_xy"], indices=arrays["vertex_edge"])
+    sizes = {len(arrays[k]) for k in ("edge_v", "edge_length_m")} | {len(geoms), n_edges}
+    if len(sizes) != 1 or len(arrays["node_x"]) != len(arrays["node_y"]):
+        msg = "network arrays of different lengths"
+        raise ValueError(msg)
+    dropped_nodes, dropped_pieces = (int(v) for v in arrays["dropped"])
+    return WalkNetwork(
+        crs=pyproj.CRS.from_wkt(str(arrays["crs_wkt"])),
+        node_x=arrays["node_x"],
+        node_y=arrays["node_y"],
+        node_osmid=arrays["node_osmid"],
+        edge_u=arrays["edge_u"],
+        edge_v=arrays["edge_v"],
+        edge_length_m=arrays["edge_length_m"],
+        edge_geometry=np.asarray(geoms, dtype=object),
+        dropped_nodes=dropped_nodes,
+        dropped_pieces=dropped_pieces,
+    )
+
+
+def _read_cached(path: Path) -> WalkNetwork | None:
+    """A cached network, or None (with a warning) when the entry is damaged."""
+    try:
+        return load_network(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        msg = (
+            f"network cache entry {path} is damaged ({type(exc).__name__}: {exc}); "
+            "rebuilding it from the network file"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        log(msg, logging.WARNING)
+        return None
+
+
+def _write_cached(network: WalkNetwork, path: Path) -> None:
+    """Write a cache entry under a unique temporary name, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_network(network, tmp)
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def network_from_file(path: str | Path, *, crs: Any = "auto") -> WalkNetwork:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +12,9 @@ import numpy as np
 import shapely
 
 from . import export
+from ._errors import Finding
 from .assess import Assessment, assess
+from .checks import coordinate_system_warnings, preflight
 from .config import CityConfig, load_config
 from .layers import Layers, layers_from_config
 from .maps import build_map, map_html
@@ -41,6 +42,10 @@ class Result:
         Fitness of the network for walking analysis (see ``network.network_quality``).
     outputs
         Files written (empty when ``write=False``).
+    warnings
+        What changes how the numbers should be read (implausible values, a coordinate
+        system that fits the streets worse than another, a sparse network); also
+        written into the map, the scorecard and the XLSX.
     """
 
     assessment: Assessment
@@ -49,13 +54,21 @@ class Result:
     siting: SitingResult | None
     network_quality: dict[str, float]
     outputs: tuple[Path, ...]
+    warnings: tuple[Finding, ...] = ()
 
 
 def prepare(config: CityConfig) -> tuple[Layers, WalkNetwork]:
-    """Load and check the layers, then build the network; layers come back in its CRS."""
+    """Check the environment, load and check the layers, then build the network.
+
+    Returns the layers in the network's CRS; their ``warnings`` include any layer
+    whose declared coordinate system fits the streets clearly worse than another.
+    """
+    preflight(config)
     layers = layers_from_config(config)
     network = network_from_config(config)
-    return layers.to_crs(network.crs), network
+    crs_warnings = coordinate_system_warnings(config, layers, network)
+    projected = layers.to_crs(network.crs)
+    return replace(projected, warnings=(*layers.warnings, *crs_warnings)), network
 
 
 def _files(config: CityConfig) -> dict[str, str]:
@@ -114,16 +127,19 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
         )
     area = layers.communities.geometry.union_all().convex_hull.buffer(100.0)
     quality = network_quality(network, area)
+    notes = list(layers.warnings)
     if quality["sparse"]:
         msg = (
             f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street "
             f"per km² around the communities (below {SPARSE_KM_PER_KM2:g}): paths inside "
             "compounds are probably missing from the data, so walks are overestimated"
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
-        log(msg, logging.WARNING)
-    outputs = write_outputs(config, assessment, isochrones, siting, quality) if write else ()
-    return Result(assessment, isochrones, network, siting, quality, outputs)
+        notes.append(Finding(str(config.network.path or "network"), None, None, msg))
+    for note in notes:
+        log(f"warning: {note}", logging.WARNING)
+    found = tuple(notes)
+    outputs = write_outputs(config, assessment, isochrones, siting, quality, found) if write else ()
+    return Result(assessment, isochrones, network, siting, quality, outputs, found)
 
 
 def write_outputs(
@@ -132,82 +148,98 @@ def write_outputs(
     isochrones: gpd.GeoDataFrame,
     siting: SitingResult | None = None,
     quality: dict[str, float] | None = None,
+    warnings: tuple[Finding, ...] = (),
 ) -> tuple[Path, ...]:
-    """Write map, gap list, scorecard and layers to the config's output folder (atomically)."""
+    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
+
+    Every file is written into a staging folder beside the output folder, which
+    replaces it only once the whole set is complete (``export.staged_folder``): a
+    failed or killed run leaves the previous set whole.
+    """
     folder = config.output_folder
     lang = config.outputs.language
-    gaps = export.gap_table(assessment.gaps, language=lang)
+    minutes = assessment.standards.care_circle_min
+    gaps = export.gap_table(assessment.gaps, language=lang, care_circle_min=minutes)
     scorecard = export.scorecard_table(assessment.scorecard, language=lang)
-    written = []
     formats = config.outputs.formats
-    if "csv" in formats:
-        written.append(export.save_csv(gaps, folder / "gaps.csv"))
-        written.append(export.save_csv(scorecard, folder / "scorecard.csv"))
-    if "xlsx" in formats:
-        sheets = {
-            "缺口清单" if lang == "zh" else "gaps": gaps,
-            "评分卡" if lang == "zh" else "scorecard": scorecard,
-        }
-        if assessment.subdistricts is not None:
-            sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
-                columns="geometry"
-            )
-        sheets["分类型覆盖" if lang == "zh" else "coverage by type"] = assessment.coverage_by_type
-        written.append(export.save_xlsx(sheets, folder / "gaps.xlsx"))
-    if "gpkg" in formats:
-        gpkg = {
-            "gaps": assessment.gaps.to_crs("EPSG:4326"),
-            "communities": assessment.communities.to_crs("EPSG:4326"),
-            "facilities": assessment.facilities.to_crs("EPSG:4326"),
-            "isochrones": isochrones.to_crs("EPSG:4326"),
-        }
-        if assessment.subdistricts is not None:
-            gpkg["subdistricts"] = assessment.subdistricts.to_crs("EPSG:4326")
-        written.append(export.save_gpkg(gpkg, folder / "gaps.gpkg"))
-    written.append(
-        export.save_text(
-            export.scorecard_json(
-                assessment.scorecard, city=config.city, profile=config.standard.profile
-            ),
-            folder / "scorecard.json",
-        )
-    )
-    written.append(
-        export.save_text(
-            export.scorecard_markdown(assessment.scorecard, city=config.city, language=lang),
-            folder / "scorecard.md",
-        )
-    )
-    if siting is not None:
-        sites = export.sites_table(siting.sites, language=lang)
+    names: list[str] = []
+    with export.staged_folder(folder) as stage:
+
+        def save(name: str, writer: object, *args: object) -> None:
+            writer(*args, stage / name)  # type: ignore[operator]
+            names.append(name)
+
         if "csv" in formats:
-            written.append(export.save_csv(sites, folder / "sites.csv"))
+            save("gaps.csv", export.save_csv, gaps)
+            save("scorecard.csv", export.save_csv, scorecard)
         if "xlsx" in formats:
-            written.append(
-                export.save_xlsx(
-                    {"新建选址" if lang == "zh" else "sites": sites}, folder / "sites.xlsx"
+            sheets = {
+                "缺口清单" if lang == "zh" else "gaps": gaps,
+                "评分卡" if lang == "zh" else "scorecard": scorecard,
+            }
+            if assessment.subdistricts is not None:
+                sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
+                    columns="geometry"
                 )
+            sheets["分类型覆盖" if lang == "zh" else "coverage by type"] = (
+                assessment.coverage_by_type
             )
+            if warnings:
+                sheets["注意" if lang == "zh" else "warnings"] = export.warnings_table(
+                    warnings, language=lang
+                )
+            save("gaps.xlsx", export.save_xlsx, sheets)
         if "gpkg" in formats:
-            written.append(
-                export.save_gpkg({"sites": siting.sites.to_crs("EPSG:4326")}, folder / "sites.gpkg")
-            )
-    if quality is not None:
-        written.append(
-            export.save_text(json.dumps(quality, indent=2) + "\n", folder / "network_quality.json")
+            gpkg = {
+                "gaps": assessment.gaps.to_crs("EPSG:4326"),
+                "communities": assessment.communities.to_crs("EPSG:4326"),
+                "facilities": assessment.facilities.to_crs("EPSG:4326"),
+                "isochrones": isochrones.to_crs("EPSG:4326"),
+            }
+            if assessment.subdistricts is not None:
+                gpkg["subdistricts"] = assessment.subdistricts.to_crs("EPSG:4326")
+            save("gaps.gpkg", export.save_gpkg, gpkg)
+        save(
+            "scorecard.json",
+            export.save_text,
+            export.scorecard_json(
+                assessment.scorecard,
+                city=config.city,
+                profile=config.standard.profile,
+                warnings=warnings,
+            ),
         )
-    fmap = build_map(
-        assessment,
-        isochrones,
-        sites=None if siting is None else siting.sites,
-        city=config.city,
-        language=lang,
-        basemap=config.outputs.basemap,
-        tianditu_key=config.outputs.tianditu_key,
-    )
-    written.append(
-        export.save_text(map_html(fmap, offline=config.outputs.offline), folder / "map.html")
-    )
+        save(
+            "scorecard.md",
+            export.save_text,
+            export.scorecard_markdown(
+                assessment.scorecard, city=config.city, language=lang, warnings=warnings
+            ),
+        )
+        if siting is not None:
+            sites = export.sites_table(siting.sites, language=lang)
+            if "csv" in formats:
+                save("sites.csv", export.save_csv, sites)
+            if "xlsx" in formats:
+                save(
+                    "sites.xlsx", export.save_xlsx, {"新建选址" if lang == "zh" else "sites": sites}
+                )
+            if "gpkg" in formats:
+                save("sites.gpkg", export.save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
+        if quality is not None:
+            save("network_quality.json", export.save_text, json.dumps(quality, indent=2) + "\n")
+        fmap = build_map(
+            assessment,
+            isochrones,
+            sites=None if siting is None else siting.sites,
+            city=config.city,
+            language=lang,
+            basemap=config.outputs.basemap,
+            tianditu_key=config.outputs.tianditu_key,
+            warnings=warnings,
+        )
+        save("map.html", export.save_text, map_html(fmap, offline=config.outputs.offline))
+    written = tuple(folder / name for name in names)
     for path in written:
         log(f"wrote {path}")
-    return tuple(written)
+    return written

@@ -45,10 +45,13 @@ def test_demo_command_writes_map_gap_list_and_scorecard(tmp_path):
     assert "15分钟养老服务圈住户覆盖率" in (out / "scorecard.md").read_text(encoding="utf-8")
 
 
-def test_two_runs_give_byte_identical_gap_lists(demo_copy):
+def test_two_runs_give_byte_identical_text_outputs_map_included(demo_copy):
     first = run(demo_copy).outputs
-    texts = {p.name: p.read_bytes() for p in first if p.suffix in {".csv", ".json", ".md"}}
+    text = {".csv", ".json", ".md", ".html"}
+    texts = {p.name: p.read_bytes() for p in first if p.suffix in text}
+    assert "map.html" in texts
     second = run(demo_copy).outputs
+    assert {p.name for p in second if p.suffix in text} == set(texts)
     for p in second:
         if p.name in texts:
             assert p.read_bytes() == texts[p.name], p.name

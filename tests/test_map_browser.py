@@ -50,9 +50,15 @@ window.addEventListener('load', function () {
         div.innerHTML = p.name;  // what a popup or tooltip shows
         out.hostile = div.textContent;
       }
+      if (p && String(p.name).indexOf('7*7') >= 0) {
+        var t = document.createElement('div');
+        t.innerHTML = p.name;
+        out.template = t.textContent;
+      }
     });
     out.overlays[e.name] = n;
   });
+  out.title = document.querySelector('#gc-summary summary').textContent;
   document.getElementById('probe').textContent = JSON.stringify(out);
 });
 </script>
@@ -83,11 +89,17 @@ def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def hostile_demo(demo_copy):
-    """The demo with a facility whose name is a script."""
+    """The demo with a facility whose name is a script, and template text in two names."""
     path = demo_copy.parent.parent / "layers" / "demo" / "facilities.csv"
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     frame.loc[6, "名称"] = HOSTILE
     frame.to_csv(path, index=False, encoding="utf-8-sig")
+    communities = demo_copy.parent.parent / "layers" / "demo" / "communities.geojson"
+    data = json.loads(communities.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["小区名称"] = "{{7*7}}"
+    communities.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    text = demo_copy.read_text(encoding="utf-8").replace("city: 示范区", 'city: "{{7*7}}区"')
+    demo_copy.write_text(text, encoding="utf-8")
     return demo_copy
 
 
@@ -115,6 +127,8 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     assert state["leaflet"] == "1.9.4"
     assert state["alerts"] == []
     assert state["hostile"] == HOSTILE  # shown as plain text
+    assert state["template"] == "{{7*7}}"  # never evaluated to 49
+    assert state["title"].startswith("{{7*7}}区")
     assert state["overlays"][TEXT["facilities"][0]] == len(a.facilities) == 9
     assert state["overlays"][TEXT["communities"][0]] == len(a.communities) == 71
     assert state["overlays"][TEXT["sites"][0]] == len(result.siting.sites) == 3

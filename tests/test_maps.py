@@ -48,7 +48,7 @@ def test_english_labels(demo_result):
     html = map_html(
         build_map(demo_result.assessment, demo_result.isochrones, city="Demo", language="en")
     )
-    assert "Communities by status" in html and "outside the care circle" in html
+    assert "Communities by status" in html and "outside the 15-minute care circle" in html
     assert "小区（按状态着色）" not in html
 
 

@@ -41,11 +41,52 @@ def test_graphml_saved_by_osmnx_loads(tmp_path):
 def test_second_build_comes_from_the_cache(demo_config_path, tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     first = network_from_config(load_config(demo_config_path))
-    cached = list((tmp_path / "cache" / "networks").glob("*.pkl"))
-    assert len(cached) == 1
+    cached = list((tmp_path / "cache" / "networks").glob("*"))
+    assert [p.suffix for p in cached] == [".npz"]  # no temp files left, no pickle
     second = network_from_config(load_config(demo_config_path))
     np.testing.assert_array_equal(first.node_x, second.node_x)
-    assert second.n_edges == first.n_edges
+    np.testing.assert_array_equal(first.edge_u, second.edge_u)
+    np.testing.assert_array_equal(first.edge_length_m, second.edge_length_m)
+    assert all(a.equals_exact(b, 0) for a, b in zip(first.edge_geometry, second.edge_geometry))
+    assert second.crs == first.crs and second.n_edges == first.n_edges
+
+
+def test_cache_holds_only_arrays_never_a_pickle(demo_config_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    network_from_config(load_config(demo_config_path))
+    entry = next((tmp_path / "cache" / "networks").glob("*.npz"))
+    with np.load(entry, allow_pickle=False) as z:  # raises if any member needs unpickling
+        assert all(z[k].dtype != object for k in z.files)
+
+
+def test_corrupt_cache_entry_is_rebuilt_with_a_warning(demo_config_path, tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    first = network_from_config(load_config(demo_config_path))
+    entry = next((tmp_path / "cache" / "networks").glob("*.npz"))
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])  # truncated
+    with pytest.warns(UserWarning, match="damaged.*rebuilding"):
+        again = network_from_config(load_config(demo_config_path))
+    assert again.n_edges == first.n_edges
+    third = network_from_config(load_config(demo_config_path))  # the rebuilt entry is good
+    assert third.n_edges == first.n_edges
+    entry.write_bytes(b"\x80\x04cos\nsystem\n...")  # a pickle payload is just a bad file
+    with pytest.warns(UserWarning, match="damaged"):
+        assert network_from_config(load_config(demo_config_path)).n_edges == first.n_edges
+
+
+def test_concurrent_cache_writes_use_their_own_temp_names(demo_config_path, tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo_coverage.network import _write_cached
+
+    network = network_from_config(load_config(demo_config_path))
+    target = tmp_path / "shared" / "entry.npz"
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: _write_cached(network, target), range(8)))
+    assert [p.name for p in target.parent.iterdir()] == ["entry.npz"]
+    from geo_coverage.network import load_network
+
+    assert load_network(target).n_edges == network.n_edges
 
 
 def test_missing_or_broken_network_file(tmp_path):

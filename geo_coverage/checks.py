@@ -1,0 +1,234 @@
+"""Checks run before and between the stages: the environment, and the declared coordinate systems.
+
+``preflight`` runs first, before anything is computed: every input file readable,
+the output folder usable. ``coordinate_system_warnings`` runs once the network is
+built: it tells when points declared in one coordinate system sit much closer to
+the streets in another (WGS84 points declared GCJ-02, or an AMap export declared
+WGS84), which would move every point about 500 m in a Chinese city.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from ._errors import ConfigError, Finding
+from .config import CityConfig
+from .coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from .export import foreign_files
+from .layers import Layers
+from .network import WalkNetwork
+
+SYSTEMS = ("wgs84", "gcj02", "bd09")
+"""Coordinate systems a point list from a Chinese source can be in."""
+SOURCES_OF = {"wgs84": "GPS, 天地图 or OSM", "gcj02": "AMap or Tencent", "bd09": "Baidu"}
+SAMPLE_POINTS = 2000
+"""At most this many points per layer are compared (evenly spread through the file)."""
+MIN_POINTS = 3
+"""Layers with fewer points are not compared (a median of two says little)."""
+CLEARLY_WORSE_RATIO = 2.0
+"""The declared system is flagged when its median distance is this many times the best ..."""
+CLEARLY_WORSE_M = 25.0
+"""... and at least this many metres more."""
+
+
+@dataclass(frozen=True)
+class SystemFit:
+    """Median distance from a layer's points to the nearest walkable street, per system.
+
+    Attributes
+    ----------
+    kind
+        The layer ("facilities", "communities", …).
+    declared
+        The system the config declares.
+    median_m
+        System -> median distance in metres if the file's numbers were in that system.
+    """
+
+    kind: str
+    declared: str
+    median_m: dict[str, float]
+
+    @property
+    def best(self) -> str:
+        """The system whose points lie closest to the streets."""
+        return min(self.median_m, key=self.median_m.__getitem__)
+
+    @property
+    def declared_is_clearly_worse(self) -> bool:
+        """True when another system fits the streets much better than the declared one."""
+        declared, best = self.median_m[self.declared], self.median_m[self.best]
+        return (
+            self.best != self.declared
+            and declared >= CLEARLY_WORSE_RATIO * best
+            and declared - best >= CLEARLY_WORSE_M
+        )
+
+
+def _from_wgs84(lon: np.ndarray, lat: np.ndarray, system: str) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers a file in ``system`` would hold for these WGS84 points."""
+    if system == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if system == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def system_fit(
+    network: WalkNetwork, layer_wgs84: gpd.GeoDataFrame, *, kind: str, declared: str
+) -> SystemFit | None:
+    """Compare how close a layer lies to the streets under each coordinate system.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    layer_wgs84
+        The layer as read, in WGS84 (converted from ``declared``).
+    kind
+        The layer's name, for the report.
+    declared
+        The system the config declares: "wgs84", "gcj02" or "bd09".
+
+    Returns
+    -------
+    SystemFit or None
+        None when the layer has fewer than ``MIN_POINTS`` features.
+    """
+    if len(layer_wgs84) < MIN_POINTS:
+        return None
+    step = max(1, len(layer_wgs84) // SAMPLE_POINTS)
+    points = layer_wgs84.geometry.iloc[::step].representative_point()
+    lon, lat = points.x.to_numpy(), points.y.to_numpy()
+    raw_x, raw_y = _from_wgs84(lon, lat, declared)
+    medians = {}
+    for system in SYSTEMS:
+        x, y = to_wgs84(raw_x, raw_y, system)
+        candidates = gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:4326").to_crs(network.crs)
+        _, distance = network.edge_tree.query_nearest(
+            candidates.to_numpy(), return_distance=True, all_matches=False
+        )
+        medians[system] = float(np.median(distance))
+    return SystemFit(kind, declared, medians)
+
+
+def coordinate_system_warnings(
+    config: CityConfig, layers_wgs84: Layers, network: WalkNetwork
+) -> list[Finding]:
+    """Warn where a layer's declared coordinate system is clearly worse than another.
+
+    Parameters
+    ----------
+    config
+        The city config (declared ``coords`` of each layer).
+    layers_wgs84
+        The layers as read, in WGS84.
+    network
+        The walking network.
+
+    Returns
+    -------
+    list of Finding
+        One per layer whose points lie much closer to the streets in another system,
+        naming the better system and the medians.
+    """
+    found = []
+    for kind in ("facilities", "communities", "entrances", "candidates"):
+        cfg = getattr(config.layers, kind)
+        layer = getattr(layers_wgs84, kind)
+        if cfg is None or layer is None or cfg.source != "file" or cfg.coords not in SYSTEMS:
+            continue
+        fit = system_fit(network, layer, kind=kind, declared=cfg.coords)
+        if fit is None or not fit.declared_is_clearly_worse:
+            continue
+        medians = ", ".join(f"{s} {m:,.0f} m" for s, m in fit.median_m.items())
+        found.append(
+            Finding(
+                str(cfg.path),
+                None,
+                None,
+                f"the layer is declared 'coords: {cfg.coords}', but its points lie much closer "
+                f"to the streets as {fit.best} (median distance to the nearest walkable street: "
+                f"{medians}); if the list comes from {SOURCES_OF[fit.best]}, set "
+                f"'coords: {fit.best}' for layers.{kind}",
+            )
+        )
+    return found
+
+
+def preflight(config: CityConfig) -> None:
+    """Check what a run needs before computing anything; raise on the first problem.
+
+    Every configured input file exists and can be read, and the output folder can
+    be created and written (it is not a file, its parent is writable).
+
+    Parameters
+    ----------
+    config
+        The city config.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the path, what is wrong and how to fix it.
+    """
+    inputs = []
+    if config.network.path is not None:
+        inputs.append(("network.path", Path(config.network.path)))
+    for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
+        if getattr(config.layers, kind) is not None:
+            inputs.append((f"layers.{kind}.path", config.layer_path(kind)))
+    for key, path in inputs:
+        _check_readable(key, path)
+    _check_writable_folder(config.output_folder)
+    foreign = foreign_files(config.output_folder)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        msg = (
+            f"{config.output_folder}: the output folder holds files geo_coverage did not write "
+            f"({shown}); a run replaces the whole folder, so set outputs.folder to a folder "
+            "of its own"
+        )
+        raise ConfigError(msg)
+
+
+def _check_readable(key: str, path: Path) -> None:
+    if not path.exists():
+        msg = f"{path}: file not found; check {key} in the config"
+        raise ConfigError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder, not a file; check {key} in the config"
+        raise ConfigError(msg)
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror}); check the file's permissions ({key})"
+        raise ConfigError(msg) from None
+
+
+def _check_writable_folder(folder: Path) -> None:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        msg = (
+            f"{folder}: cannot hold the outputs, because {existing} is a file; set "
+            "outputs.folder to a folder (or remove the file)"
+        )
+        raise ConfigError(msg)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".geo_coverage_probe_", dir=folder.parent)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        msg = (
+            f"{folder}: the output folder cannot be written ({exc.strerror}); set "
+            "outputs.folder to a folder you can write to"
+        )
+        raise ConfigError(msg) from None
