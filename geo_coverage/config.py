@@ -97,6 +97,17 @@ class LayerConfig(_Strict):
         description="tool column -> your header, e.g. {households: 户数}",
     )
     sheet: str | int | None = Field(None, description="XLSX sheet name or index")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_mappings(cls, data: Any) -> Any:
+        """An empty ``columns:`` or ``types:`` key (YAML null) means no mapping."""
+        if isinstance(data, dict):
+            data = {
+                k: ({} if k in {"columns", "types"} and v is None else v) for k, v in data.items()
+            }
+        return data
+
     encoding: str | None = Field(None, description="text encoding of CSV/Shapefile (utf-8, gbk)")
 
 

@@ -592,7 +592,9 @@ def _read_layer(kind: str, cfg: LayerConfig) -> tuple[gpd.GeoDataFrame, dict[str
     if findings:
         raise LayerError(findings)
     headers = dict(mapping)
-    renamed = frame.rename(columns={v: k for k, v in mapping.items()})
+    # a column already named like a tool column that another header maps to is not used
+    shadowed = [k for k, v in mapping.items() if k in frame.columns and v != k]
+    renamed = frame.drop(columns=shadowed).rename(columns={v: k for k, v in mapping.items()})
     keep = [c for c in [*spec.required, *spec.optional] if c in renamed]
     renamed, num_findings = _check_numeric(
         renamed, list(spec.numeric), rows, file, headers, required=spec.required

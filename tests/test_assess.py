@@ -126,7 +126,7 @@ def test_entrances_split_households_and_report_the_covered_share(street):
     assert row["covered_share"] == pytest.approx(0.6)  # e1 at 105 m; e2 at 955 m > 300 m
     assert not row["covered"]
     assert row["walk_min"] == pytest.approx(105 / 60, abs=0.01)
-    assert "部分住户不在15分钟养老服务圈内" in row["reasons_zh"]
+    assert "部分住户不在5分钟养老服务圈内" in row["reasons_zh"]
 
 
 def test_every_demo_number_agrees_with_an_independent_computation(demo_config_path):

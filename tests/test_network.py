@@ -47,7 +47,8 @@ def test_second_build_comes_from_the_cache(demo_config_path, tmp_path, monkeypat
     np.testing.assert_array_equal(first.node_x, second.node_x)
     np.testing.assert_array_equal(first.edge_u, second.edge_u)
     np.testing.assert_array_equal(first.edge_length_m, second.edge_length_m)
-    assert all(a.equals_exact(b, 0) for a, b in zip(first.edge_geometry, second.edge_geometry))
+    pairs = zip(first.edge_geometry, second.edge_geometry, strict=True)
+    assert all(a.equals_exact(b, 0) for a, b in pairs)
     assert second.crs == first.crs and second.n_edges == first.n_edges
 
 
@@ -74,7 +75,7 @@ def test_corrupt_cache_entry_is_rebuilt_with_a_warning(demo_config_path, tmp_pat
         assert network_from_config(load_config(demo_config_path)).n_edges == first.n_edges
 
 
-def test_concurrent_cache_writes_use_their_own_temp_names(demo_config_path, tmp_path, monkeypatch):
+def test_concurrent_cache_writes_use_their_own_temp_names(demo_config_path, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     from geo_coverage.network import _write_cached
