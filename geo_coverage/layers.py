@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,6 +300,37 @@ def _points_from_table(
     return x, y, findings
 
 
+def findings_where(
+    mask: np.ndarray, rows: np.ndarray, file: str, column: str, message: Callable[[int], str]
+) -> list[Finding]:
+    """One finding per row where ``mask`` holds (at most ``MAX_FINDINGS_PER_COLUMN``, then a count).
+
+    Parameters
+    ----------
+    mask
+        Which rows have the problem.
+    rows
+        Each row's number as the user sees it.
+    file, column
+        Where the problem is.
+    message
+        Text for row position ``i``.
+
+    Returns
+    -------
+    list of Finding
+        The findings, with a closing "… and N more" when there are too many to list.
+    """
+    hits = np.flatnonzero(mask)
+    found = [
+        Finding(file, int(rows[i]), column, message(i)) for i in hits[:MAX_FINDINGS_PER_COLUMN]
+    ]
+    if len(hits) > MAX_FINDINGS_PER_COLUMN:
+        extra = len(hits) - MAX_FINDINGS_PER_COLUMN
+        found.append(Finding(file, None, column, f"… and {extra} more such rows"))
+    return found
+
+
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
 
@@ -352,13 +384,8 @@ def coordinate_findings(
     crs = _declared_crs(coords, file_crs)
     findings: list[Finding] = []
 
-    def report(mask: np.ndarray, message: object) -> None:
-        for i in np.flatnonzero(mask)[:MAX_FINDINGS_PER_COLUMN]:
-            text = message(x[i], y[i])  # type: ignore[operator]
-            findings.append(Finding(file, int(rows[i]), column, text))
-        if mask.sum() > MAX_FINDINGS_PER_COLUMN:
-            extra = int(mask.sum()) - MAX_FINDINGS_PER_COLUMN
-            findings.append(Finding(file, None, column, f"… and {extra} more such rows"))
+    def report(mask: np.ndarray, message: Callable[[float, float], str]) -> None:
+        findings.extend(findings_where(mask, rows, file, column, lambda i: message(x[i], y[i])))
 
     if crs.is_geographic:
         china = coords in {"gcj02", "bd09"}
@@ -701,10 +728,8 @@ def plausibility_warnings(
     rows = gdf[ROW_COL].to_numpy()
     found: list[Finding] = []
 
-    def add(mask: np.ndarray, column: str, message: object) -> None:
-        for i in np.flatnonzero(mask)[:MAX_FINDINGS_PER_COLUMN]:
-            text = message(i)  # type: ignore[operator]
-            found.append(Finding(file, int(rows[i]), headers.get(column, column), text))
+    def add(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
+        found.extend(findings_where(mask, rows, file, headers.get(column, column), message))
 
     hh = gdf["households"].to_numpy(dtype=float)
     add(

@@ -93,6 +93,7 @@ TEXT = {
     "recommended_m2": ("建议建筑面积", "recommended floor area"),
     "summary": ("评估摘要", "Summary"),
     "warnings": ("注意", "Warnings"),
+    "no_data": ("未提供数据", "no data"),
 }
 
 
@@ -235,7 +236,13 @@ def build_map(
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
     fmap.get_root().html.add_child(
         _static_html(
-            _legend_html(fac, language, circle, has_sites=sites is not None and len(sites) > 0)
+            _legend_html(
+                fac,
+                language,
+                circle,
+                statuses=set(community_status(assessment.communities)),
+                has_sites=sites is not None and len(sites) > 0,
+            )
         )
     )
     fmap.get_root().html.add_child(
@@ -361,7 +368,9 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
                 for n, m in zip(com["nearest_name"], com["walk_min"], strict=True)
             ],
             "required": com["required_m2"].map("{:.0f} ㎡".format),
-            "available": com["available_m2"].map("{:.0f} ㎡".format),
+            "available": com["available_m2"].map(
+                lambda a: f"{a:.0f} ㎡" if pd.notna(a) else _t("no_data", language)
+            ),
             "reasons": com[f"reasons_{language}"].map(_esc),
             "status": community_status(com),
         },
@@ -448,7 +457,12 @@ def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> object:
 
 
 def _legend_html(
-    fac: pd.DataFrame, language: str, care_circle_min: float, *, has_sites: bool = False
+    fac: pd.DataFrame,
+    language: str,
+    care_circle_min: float,
+    *,
+    statuses: set[str],
+    has_sites: bool = False,
 ) -> str:
     pos = 0 if language == "zh" else 1
     labels = status_labels(care_circle_min)
@@ -462,6 +476,7 @@ def _legend_html(
         f"<div><span class='gc-box' style='background:{STATUS_COLOURS[s]}'></span>"
         f"{_esc(labels[s][pos])}</div>"
         for s in STATUS_COLOURS
+        if s in statuses
     ]
     items.append(
         "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
