@@ -296,7 +296,11 @@ def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFram
     geoms = out.geometry.to_numpy()
     if gcj02:
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(wgs84_to_gcj02(*xy.T)))
-    return out.set_geometry(shapely.set_precision(geoms, 1e-6))
+    # repaired, then rounded vertex by vertex: reducing precision with a topology check
+    # fails on some valid reprojected isochrones ("side location conflict"); drawing
+    # needs rounded coordinates, not a re-noded polygon
+    rounded = shapely.set_precision(shapely.make_valid(geoms), 1e-6, mode="pointwise")
+    return out.set_geometry(rounded)
 
 
 TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s_w&x={x}&y={y}&l={z}&tk=%s"

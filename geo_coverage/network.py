@@ -416,16 +416,70 @@ def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> W
     key = pd.DataFrame(
         {"a": np.minimum(edge_u, edge_v), "b": np.maximum(edge_u, edge_v), "l": length.round(3)}
     )
-    unique = ~key.duplicated().to_numpy() & (edge_u != edge_v)
+    unique = ~key.duplicated().to_numpy() & (length > 0)
+    node_x, node_y, node_ids, edge_u, edge_v, geoms = split_loops(
+        node_xy[:, 0], node_xy[:, 1], node_ids, edge_u[unique], edge_v[unique], geoms[unique]
+    )
     return network_from_arrays(
-        node_xy[:, 0],
-        node_xy[:, 1],
-        edge_u[unique],
-        edge_v[unique],
+        node_x,
+        node_y,
+        edge_u,
+        edge_v,
         crs=crs,
-        edge_length_m=length[unique],
-        edge_geometry=geoms[unique],
+        edge_length_m=shapely.length(geoms),
+        edge_geometry=geoms,
         node_osmid=node_ids,
+    )
+
+
+def split_loops(
+    node_x: NDArray[np.float64],
+    node_y: NDArray[np.float64],
+    node_ids: NDArray[np.int64],
+    edge_u: NDArray[np.int64],
+    edge_v: NDArray[np.int64],
+    geoms: NDArray[np.object_],
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Split every edge that starts and ends at one node into two halves at its midpoint.
+
+    After simplification a roundabout, a ring road, a closed residential loop or the
+    loop of a P-shaped cul-de-sac is one edge from a node back to itself. The search
+    would never use such an edge, and snapping onto it could not tell its two ways
+    round; split at half its length, it becomes two ordinary edges through a new
+    node, and every point along it gets the shorter way round.
+
+    Parameters
+    ----------
+    node_x, node_y, node_ids
+        Node coordinates and ids (new nodes get negative ids).
+    edge_u, edge_v, geoms
+        Edges and their LineStrings from u to v.
+
+    Returns
+    -------
+    tuple
+        ``node_x, node_y, node_ids, edge_u, edge_v, geoms`` with the loops split.
+    """
+    loops = np.flatnonzero(edge_u == edge_v)
+    if len(loops) == 0:
+        return node_x, node_y, node_ids, edge_u, edge_v, geoms
+    from shapely.ops import substring
+
+    n = len(node_x)
+    new_nodes = n + np.arange(len(loops))
+    middle = shapely.line_interpolate_point(geoms[loops], 0.5, normalized=True)
+    first = [substring(g, 0.0, 0.5, normalized=True) for g in geoms[loops]]
+    second = [substring(g, 0.5, 1.0, normalized=True) for g in geoms[loops]]
+    keep = np.ones(len(edge_u), dtype=bool)
+    keep[loops] = False
+    start_id = min(int(node_ids.min()), 0) - 1
+    return (
+        np.concatenate([node_x, shapely.get_x(middle)]),
+        np.concatenate([node_y, shapely.get_y(middle)]),
+        np.concatenate([node_ids, start_id - np.arange(len(loops), dtype=np.int64)]),
+        np.concatenate([edge_u[keep], edge_u[loops], new_nodes]),
+        np.concatenate([edge_v[keep], new_nodes, edge_v[loops]]),
+        np.concatenate([geoms[keep], np.array(first + second, dtype=object)]),
     )
 
 

@@ -9,6 +9,7 @@ from geo_coverage import load_config
 from geo_coverage.coords import wgs84_to_gcj02
 from geo_coverage.maps import build_map, map_html, to_display
 from geo_coverage.pipeline import run
+from tests.conftest import SHARED_DATA, requires_shared
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +56,38 @@ def test_english_labels(demo_result):
 def test_city_name_is_escaped(demo_result):
     html = map_html(build_map(demo_result.assessment, None, city="<b>x</b>"))
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+@requires_shared
+@pytest.mark.filterwarnings("ignore:The XML file you are loading appears:UserWarning")
+def test_drawing_never_fails_on_real_isochrones():
+    """Random facility sets on every real extract: the map's geometry step always succeeds.
+
+    Seed 1 reproduces two 'side location conflict' failures of the old precision step
+    (Nanjing, trial 5; Shanghai Jing'an, trial 0).
+    """
+    import geopandas as gpd
+
+    from geo_coverage.maps import DISPLAY_TOLERANCE_M
+    from geo_coverage.network import network_from_file
+    from geo_coverage.reach import isochrones_by_group, snap_points
+
+    rng = np.random.default_rng(1)
+    for path in sorted(SHARED_DATA.glob("*/*.osm")):
+        network = network_from_file(path)
+        for _ in range(6):
+            k = int(rng.integers(1, 40))
+            idx = rng.choice(network.n_nodes, k)
+            x = network.node_x[idx] + rng.normal(0, 30, k)
+            y = network.node_y[idx] + rng.normal(0, 30, k)
+            iso = isochrones_by_group(
+                network,
+                {"g": np.ones(k, bool)},
+                snap_points(network, x, y),
+                bands_min=(5, 10, 15),
+                speed_m_s=1.0,
+            )
+            layer = gpd.GeoDataFrame(iso, geometry="geometry", crs=network.crs)
+            layer["geometry"] = layer.geometry.simplify(DISPLAY_TOLERANCE_M)
+            shown = to_display(layer)
+            assert len(shown) == 3 and not shown.geometry.is_empty.any(), path.parent.name
