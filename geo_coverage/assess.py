@@ -8,7 +8,7 @@ Coverage always comes from network travel times, never from drawn polygons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -126,8 +126,27 @@ def community_origins(
     )
 
 
+def unreachable(snapped: Snapped, mask: np.ndarray) -> Snapped:
+    """The snapped points with those under ``mask`` cut off: no walk starts or ends there."""
+    if not mask.any():
+        return snapped
+    inf = np.where(mask, np.inf, 0.0)
+    return replace(
+        snapped,
+        offset_m=snapped.offset_m + inf,
+        to_u_m=snapped.to_u_m + inf,
+        to_v_m=snapped.to_v_m + inf,
+    )
+
+
 def check_snap_distances(
-    snapped: Snapped, frame: gpd.GeoDataFrame, rows: np.ndarray, *, file: str, limit_m: float
+    snapped: Snapped,
+    frame: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    *,
+    file: str,
+    limit_m: float,
+    flagged: str = "",
 ) -> list[Finding]:
     """Report points farther than ``limit_m`` from any walkable street (never snapped silently).
 
@@ -143,6 +162,9 @@ def check_snap_distances(
         The layer's file, for the message.
     limit_m
         The snap limit, metres.
+    flagged
+        With ``far_points: flag``, what happens to such a point (the message then
+        reports it instead of asking for a fix).
 
     Returns
     -------
@@ -150,14 +172,28 @@ def check_snap_distances(
         One per point beyond the limit.
     """
     far = np.flatnonzero(snapped.offset_m > limit_m)
+    if flagged:
+        return [
+            Finding(
+                file,
+                int(frame[ROW_COL].iloc[rows[i]]),
+                "geometry",
+                f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the "
+                f"nearest walkable street (network.snap_limit_m: {limit_m:,.0f}): {flagged}",
+            )
+            for i in far
+        ]
     return [
         Finding(
             file,
             int(frame[ROW_COL].iloc[rows[i]]),
             "geometry",
             f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the nearest "
-            f"walkable street (limit {limit_m:,.0f} m): check its coordinates (GCJ-02 vs "
-            "WGS84? lon/lat swapped?) or use a network that covers it",
+            f"walkable street (network.snap_limit_m: {limit_m:,.0f}). Either its coordinates "
+            "are wrong (GCJ-02 vs WGS84? lon/lat swapped?), or the network maps main roads "
+            "only (common in OSM of smaller towns): then add the compound's own roads "
+            "(network.extra_paths), raise network.snap_limit_m, or set "
+            "'network.far_points: flag' to list such points as not assessed and go on",
         )
         for i in far
     ]
@@ -188,12 +224,12 @@ def _group_times(
 
 
 def _per_community(origins: Origins, n: int, values: np.ndarray, how: str) -> np.ndarray:
-    """Aggregate per-origin values per community: weighted 'share' of True, or 'min'."""
+    """Aggregate per-origin values per community: weighted 'share' of True, 'min' or 'max'."""
     frame = pd.DataFrame({"c": origins.community, "w": origins.weight, "x": values})
     if how == "share":
         out = (frame["w"] * frame["x"].astype(float)).groupby(frame["c"]).sum()
     else:
-        out = frame.groupby("c")["x"].min()
+        out = frame.groupby("c")["x"].agg(how)
     return out.reindex(np.arange(n)).to_numpy()
 
 
@@ -217,9 +253,12 @@ class Assessment:
     origins
         One row per walk origin: ``community`` (row in ``communities``), ``weight``
         (its share of the households), ``x``, ``y`` (network CRS), ``walk_m`` to the
-        nearest care-circle facility and ``covered``.
+        nearest care-circle facility, ``covered`` and ``assessed``.
+    warnings
+        Points left out with ``far_points: flag``, each located.
     gaps
-        The communities failing any check, with reasons and priority.
+        The communities failing any check, with reasons and priority; those not
+        assessed (far from any street) first.
     standards
         The thresholds applied.
     """
@@ -232,6 +271,7 @@ class Assessment:
     gaps: gpd.GeoDataFrame
     standards: Standards
     origins: pd.DataFrame
+    warnings: tuple[Finding, ...] = ()
 
 
 def assess(
@@ -240,6 +280,7 @@ def assess(
     standards: Standards,
     *,
     snap_limit_m: float = 300.0,
+    far_points: str = "error",
     files: dict[str, str] | None = None,
 ) -> Assessment:
     """Run every check of the standards on a city.
@@ -253,7 +294,11 @@ def assess(
     standards
         Thresholds to apply.
     snap_limit_m
-        Origins and facilities farther than this from a walkable street are an error.
+        Origins and facilities farther than this from a walkable street are "far".
+    far_points
+        "error": far points stop the run with a located error; "flag": far
+        communities are reported as not assessed (own gap-list row, map colour and
+        scorecard count) and far facilities serve no one, each with a warning.
     files
         Layer name -> file path, for error messages.
 
@@ -277,12 +322,14 @@ def assess(
     fac_xy = shapely.get_coordinates(fac.geometry.to_numpy())
     fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
     origins = community_origins(network, com, layers.entrances)
+    flag = far_points == "flag"
     findings = check_snap_distances(
         fac_snap,
         fac,
         np.arange(len(fac)),
         file=files.get("facilities", "facilities"),
         limit_m=snap_limit_m,
+        flagged="left out of every walk (serves no one in this run)" if flag else "",
     )
     findings += check_snap_distances(
         origins.snapped,
@@ -290,11 +337,20 @@ def assess(
         origins.community,
         file=files.get("communities", "communities"),
         limit_m=snap_limit_m,
+        flagged="the community is listed as not assessed (无法评估)" if flag else "",
     )
-    if findings:
+    if findings and not flag:
         raise LayerError(findings)
-
+    fac["street_distance_m"] = fac_snap.offset_m.round(1)
+    fac["far_from_street"] = fac_snap.offset_m > snap_limit_m
+    fac_snap = unreachable(fac_snap, fac["far_from_street"].to_numpy())
+    origin_offset = origins.snapped.offset_m
+    origin_far = origin_offset > snap_limit_m
+    origins = replace(origins, snapped=unreachable(origins.snapped, origin_far))
     n = len(com)
+    com["street_distance_m"] = _per_community(origins, n, origin_offset, "max").round(1)
+    com["assessed"] = _per_community(origins, n, origin_far.astype(float), "max") == 0
+
     dist, nearest = _group_times(
         network, fac, fac_snap, origins, standards.care_circle_types, limit_m
     )
@@ -320,6 +376,14 @@ def assess(
             )
             type_share[ftype] = _per_community(origins, n, d <= circle_m, "share")
 
+    not_assessed = ~com["assessed"].to_numpy()
+    if not_assessed.any():  # neither covered nor uncovered: not assessed
+        minutes_cols = [c for c in com.columns if c.startswith("walk_min")]
+        com.loc[not_assessed, [*minutes_cols, "covered_share"]] = np.nan
+        com.loc[not_assessed, ["covered", "day_care_covered"]] = False
+        com.loc[not_assessed, ["nearest_id", "nearest_name", "nearest_type"]] = ""
+        for ftype in type_share:
+            type_share[ftype] = np.where(not_assessed, np.nan, type_share[ftype])
     com = _area_standard(com, fac, standards)
     com = _catchment_area(network, com, fac, fac_snap, origins, standards, circle_m)
     fac = _facility_catchments(network, fac, fac_snap, com, origins, circle_m)
@@ -328,7 +392,9 @@ def assess(
         subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
     com = _reasons(com, subs, standards)
     scorecard = build_scorecard(com, fac, subs, standards)
-    gaps = com[com["reasons_zh"] != ""].sort_values(["priority", "id"], ascending=[False, True])
+    gaps = com[com["reasons_zh"] != ""].sort_values(
+        ["assessed", "priority", "id"], ascending=[True, False, True]
+    )
     by_type = coverage_by_type(com, type_share)
     xy = shapely.get_coordinates(origins.points)
     origin_table = pd.DataFrame(
@@ -339,10 +405,19 @@ def assess(
             "y": xy[:, 1],
             "walk_m": dist,
             "covered": dist <= circle_m,
+            "assessed": ~origin_far,
         }
     )
     return Assessment(
-        com, fac, subs, scorecard, by_type, gaps.reset_index(drop=True), standards, origin_table
+        com,
+        fac,
+        subs,
+        scorecard,
+        by_type,
+        gaps.reset_index(drop=True),
+        standards,
+        origin_table,
+        tuple(findings),
     )
 
 
@@ -363,13 +438,14 @@ def coverage_by_type(com: pd.DataFrame, covered_share: dict[str, np.ndarray]) ->
         One row per facility type present: ``type``, ``label_zh``, ``label_en`` and the
         three shares.
     """
-    hh = com["households"].to_numpy(dtype=float)
-    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
+    assessed = com["assessed"].to_numpy(dtype=bool)
+    hh = com["households"].to_numpy(dtype=float)[assessed]
+    elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[assessed]
     rows = []
     for key, ftype in FACILITY_TYPES.items():
         if key not in covered_share:
             continue
-        within = covered_share[key]
+        within = covered_share[key][assessed]
         rows.append(
             {
                 "type": key,
@@ -515,12 +591,15 @@ def _subdistricts(
         )
     beds = fac["beds"].fillna(0).to_numpy()
     nursing = fac["nursing_beds"].fillna(0).to_numpy()
+    assessed = com["assessed"].to_numpy(dtype=bool)
     for s in range(len(subs)):
         in_c = com_sub == s
         in_f = fsub == s
         hh = com["households"].to_numpy()[in_c]
         elderly = com["elderly"].fillna(0).to_numpy()[in_c].sum()
         n_centres = int((in_f & centre).sum())
+        ok = in_c & assessed  # coverage shares count the communities that could be assessed
+        hh_ok = com["households"].to_numpy()[ok]
         rows.append(
             {
                 "communities": int(in_c.sum()),
@@ -529,10 +608,10 @@ def _subdistricts(
                 "centres": n_centres,
                 "has_centre": n_centres >= standards.centres_per_subdistrict,
                 "covered_households_share": _safe_share(
-                    (hh * com["covered_share"].to_numpy()[in_c]).sum(), hh.sum()
+                    (hh_ok * com["covered_share"].to_numpy()[ok]).sum(), hh_ok.sum()
                 ),
                 "day_care_share": _safe_share(
-                    com["day_care_covered"].to_numpy()[in_c].sum(), in_c.sum()
+                    com["day_care_covered"].to_numpy()[ok].sum(), ok.sum()
                 ),
                 "beds": float(beds[in_f].sum()),
                 "beds_per_1000_elderly": 1000 * _safe_share(beds[in_f].sum(), elderly),
@@ -555,6 +634,10 @@ def reason_texts(standards: Standards) -> dict[str, tuple[str, str]]:
     c = f"{standards.care_circle_min:g}"
     a = f"{standards.area_per_100_households_m2:g}"
     return {
+        "unassessed": (
+            "无法评估：距最近道路 {m} 米",
+            "not assessed: {m} m from the nearest walkable street",
+        ),
         "outside": (f"不在{c}分钟养老服务圈内", f"outside the {c}-minute care circle"),
         "partly": (
             f"部分住户不在{c}分钟养老服务圈内",
@@ -588,21 +671,25 @@ def _reasons(
     (no floor areas given) is never a reason.
     """
     com = com.copy()
+    assessed = com["assessed"].to_numpy(dtype=bool)
     flags = {
+        "unassessed": ~assessed,
         "outside": com["covered_share"].to_numpy() <= 0,
         "partly": (com["covered_share"].to_numpy() > 0) & ~com["covered"].to_numpy(),
         "area": (~com["meets_area"]).fillna(False).to_numpy(dtype=bool),
         "land": ~com["meets_land"].to_numpy(),
-        "day_care": ~com["day_care_covered"].to_numpy(),
+        "day_care": ~com["day_care_covered"].to_numpy() & assessed,
     }
     if subs is not None and "subdistrict" in com:
         lacking = set(subs.loc[~subs["has_centre"], "name"])
         flags["no_centre"] = com["subdistrict"].isin(lacking).to_numpy()
     texts = reason_texts(standards)
+    far = com["street_distance_m"].to_numpy()
     for lang, pos in (("zh", 0), ("en", 1)):
         sep = "；" if lang == "zh" else "; "
         com[f"reasons_{lang}"] = [
-            sep.join(texts[k][pos] for k, f in flags.items() if f[i]) for i in range(len(com))
+            sep.join(texts[k][pos].format(m=f"{far[i]:,.0f}") for k, f in flags.items() if f[i])
+            for i in range(len(com))
         ]
     people = com["elderly"] if com["elderly"].notna().any() else com["households"]
     people = people.fillna(0).to_numpy(dtype=float)
@@ -678,13 +765,15 @@ def build_scorecard(
     """
     c = f"{standards.care_circle_min:g}"
     a = f"{standards.area_per_100_households_m2:g}"
+    everyone = com
+    com = com[com["assessed"].to_numpy(dtype=bool)]  # walking indicators: assessed only
     hh = com["households"].to_numpy(dtype=float)
-    has_elderly = bool(com["elderly"].notna().any())
+    has_elderly = bool(everyone["elderly"].notna().any())
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)
     share = com["covered_share"].to_numpy()
     no_elderly = "communities: 60岁以上人口 (elderly) column"
     no_area = "communities: 养老用房面积 (facility_area_m2) or facilities: 建筑面积 (floor_area_m2)"
-    has_area = bool(com["meets_area"].notna().any())
+    has_area = bool(everyone["meets_area"].notna().any())
     has_catchment = bool(com["meets_area_catchment"].notna().any())
     target = standards.care_circle_target_share
     rows = [
@@ -728,7 +817,7 @@ def build_scorecard(
                 f"Communities meeting {a} m² per 100 households",
             ),
             standards.area_compliance_target_share,
-            _safe_share(com["meets_area"].sum(), len(com)) if has_area else None,
+            _safe_share(everyone["meets_area"].sum(), len(everyone)) if has_area else None,
             "share",
             "area_per_100_households_m2",
             missing=no_area,
@@ -737,7 +826,7 @@ def build_scorecard(
             "area_deficit",
             ("养老用房缺口面积", "Missing floor area (compound scope)"),
             0.0,
-            float(com["deficit_m2"].sum()) if has_area else None,
+            float(everyone["deficit_m2"].sum()) if has_area else None,
             "m2",
             "area_per_100_households_m2",
             missing=no_area,
@@ -756,7 +845,7 @@ def build_scorecard(
             missing="facilities: 建筑面积 (floor_area_m2) of the community care facilities",
         ),
     ]
-    land_given = com["land_deficit_m2"].notna()
+    land_given = everyone["land_deficit_m2"].notna()
     if land_given.any():
         rows.append(
             _row(
@@ -766,7 +855,7 @@ def build_scorecard(
                     f"Communities meeting {standards.land_per_resident_m2:g} m² land per resident",
                 ),
                 standards.area_compliance_target_share,
-                _safe_share(com.loc[land_given, "meets_land"].sum(), land_given.sum()),
+                _safe_share(everyone.loc[land_given, "meets_land"].sum(), land_given.sum()),
                 "share",
                 "land_per_resident_m2",
             )
@@ -785,12 +874,13 @@ def build_scorecard(
     has_beds = bool(fac["beds"].notna().any())
     has_nursing = bool(fac["nursing_beds"].notna().any())
     beds_total = float(fac["beds"].fillna(0).sum())
+    all_elderly = everyone["elderly"].fillna(0).to_numpy(dtype=float)
     rows += [
         _row(
             "beds_per_1000",
             ("每千名老年人养老床位数", "Beds per 1000 elderly"),
             standards.beds_per_1000_elderly,
-            1000 * _safe_share(beds_total, elderly.sum()) if has_beds and has_elderly else None,
+            1000 * _safe_share(beds_total, all_elderly.sum()) if has_beds and has_elderly else None,
             "beds",
             "beds_per_1000_elderly",
             missing=("facilities: 床位数 (beds) column" if not has_beds else no_elderly),
@@ -823,7 +913,23 @@ def build_scorecard(
                 "health_colocation_min",
             )
         )
+    far = ~everyone["assessed"].to_numpy(dtype=bool)
+    if far.any():
+        rows.append(
+            _row(
+                "not_assessed",
+                ("无法评估的小区（离步行道路过远）", "Communities not assessed (far from streets)"),
+                0.0,
+                float(far.sum()),
+                "count",
+                "",
+                lower_is_better=True,
+            )
+        )
     frame = pd.DataFrame(rows)
     frame.loc[frame["status"] != "no_data", "missing_data"] = ""
-    frame["source"] = [standards.source(k) for k in frame["key"]]
+    frame["source"] = [
+        standards.source(k) if k else "network.snap_limit_m, network.far_points: flag"
+        for k in frame["key"]
+    ]
     return frame.drop(columns="key")

@@ -59,6 +59,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         layers,
         config.standards,
         snap_limit_m=config.network.snap_limit_m,
+        far_points=config.network.far_points,
         files=_files(config),
     )
     for warning in layers.warnings:

@@ -36,6 +36,10 @@ class NetworkConfig(_Strict):
     )
     polygon: Path | None = Field(None, description="osmnx download inside a polygon file")
     snap_limit_m: Annotated[float, Field(gt=0)] = 300.0
+    far_points: Literal["error", "flag"] = Field(
+        "error",
+        description="points beyond snap_limit_m: error (stop) or flag (list as not assessed)",
+    )
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> NetworkConfig:

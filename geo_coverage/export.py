@@ -440,4 +440,6 @@ def format_value(value: float, unit: str, *, language: str = "zh") -> str:
         return f"{100 * value:.1f}%"
     if unit == "m2":
         return f"{value:,.0f} ㎡"
+    if unit == "count":
+        return f"{value:,.0f}"
     return f"{value:,.1f}"

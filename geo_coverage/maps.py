@@ -42,6 +42,7 @@ STATUS_COLOURS = {
     "covered": "#91cf60",
     "short_area": "#fdae61",
     "outside": "#d73027",
+    "unassessed": "#8c8c8c",
 }
 
 
@@ -56,6 +57,7 @@ def status_labels(care_circle_min: float) -> dict[str, tuple[str, str]]:
         ),
         "short_area": (f"在{c}分钟服务圈内但面积不足", f"within {c} min, floor area short"),
         "outside": (f"不在{c}分钟服务圈内", f"outside the {c}-minute care circle"),
+        "unassessed": ("无法评估（离步行道路过远）", "not assessed (far from any street)"),
     }
 
 
@@ -119,13 +121,20 @@ def _esc(value: object) -> str:
 
 
 def community_status(communities: pd.DataFrame) -> np.ndarray:
-    """Status of each community: 'ok', 'covered' (area no data), 'short_area' or 'outside'."""
+    """Status of each community for the map's colours.
+
+    One of 'ok', 'covered' (in the circle, no floor-area data), 'short_area',
+    'outside' or 'unassessed' (too far from any walkable street to be assessed).
+    """
     covered = communities["covered"].to_numpy(dtype=bool)
     meets = communities["meets_area"]
     known = meets.notna().to_numpy()
     short = known & ~meets.fillna(True).to_numpy(dtype=bool)
     inside = np.where(short, "short_area", np.where(known, "ok", "covered"))
-    return np.where(~covered, "outside", inside)
+    status = np.where(~covered, "outside", inside)
+    if "assessed" in communities:
+        status = np.where(communities["assessed"].to_numpy(dtype=bool), status, "unassessed")
+    return status
 
 
 def build_map(

@@ -99,13 +99,19 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     layers, network = prepare(config)
     standards = config.standards
     assessment = assess(
-        network, layers, standards, snap_limit_m=config.network.snap_limit_m, files=_files(config)
+        network,
+        layers,
+        standards,
+        snap_limit_m=config.network.snap_limit_m,
+        far_points=config.network.far_points,
+        files=_files(config),
     )
     fac = layers.facilities
     xy = shapely.get_coordinates(fac.geometry.to_numpy())
     types = fac["type"].to_numpy(dtype=object)
-    groups = {"care_circle": np.isin(types, standards.care_circle_types)}
-    groups |= {t: types == t for t in sorted(set(types))}
+    usable = ~assessment.facilities["far_from_street"].to_numpy(dtype=bool)
+    groups = {"care_circle": np.isin(types, standards.care_circle_types) & usable}
+    groups |= {t: (types == t) & usable for t in sorted(set(types))}
     iso = isochrones_by_group(
         network,
         groups,
@@ -127,7 +133,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
         )
     area = layers.communities.geometry.union_all().convex_hull.buffer(100.0)
     quality = network_quality(network, area)
-    notes = list(layers.warnings)
+    notes = [*layers.warnings, *assessment.warnings]
     if quality["sparse"]:
         msg = (
             f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street "

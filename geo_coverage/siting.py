@@ -236,7 +236,7 @@ def default_candidates(
     geopandas.GeoDataFrame
         Points in the network CRS with ``id``, ``name`` and ``source``.
     """
-    o = assessment.origins[~assessment.origins["covered"]]
+    o = assessment.origins[~assessment.origins["covered"] & assessment.origins["assessed"]]
     com = assessment.communities
     names = com["name"].to_numpy()[o["community"].to_numpy()]
     pts = shapely.points(o["x"].to_numpy(), o["y"].to_numpy())
@@ -319,7 +319,7 @@ def propose_sites(
     circle_m = s.care_circle_min * 60.0 * s.walking_speed_m_s
     origins = assessment.origins
     com = assessment.communities
-    demand = origins[~origins["covered"]].reset_index(drop=True)
+    demand = origins[~origins["covered"] & origins["assessed"]].reset_index(drop=True)
     rows = demand["community"].to_numpy()
     hh = com["households"].to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()

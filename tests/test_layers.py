@@ -238,7 +238,9 @@ def test_point_far_from_the_network_is_reported_not_snapped(demo_copy):
         run(demo_copy, write=False)
     (f,) = err.value.findings
     assert (f.row, f.column) == (2, "geometry")
-    assert "F01 lies" in f.message and "from the nearest walkable street (limit 300 m)" in f.message
+    assert "F01 lies" in f.message
+    assert "from the nearest walkable street (network.snap_limit_m: 300)" in f.message
+    assert "network.far_points: flag" in f.message and "main roads only" in f.message
 
 
 def test_validate_command_exits_non_zero_with_located_message(demo_copy):

@@ -35,7 +35,8 @@ def layers_of(config: Path) -> Path:
 def edit_facilities(config: Path, change) -> None:
     path = layers_of(config) / "facilities.csv"
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
-    frame = change(frame) if change(frame) is not None else frame
+    changed = change(frame)
+    frame = frame if changed is None else changed
     frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 
