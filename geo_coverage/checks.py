@@ -16,13 +16,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from ._errors import ConfigError, Finding
 from .config import CityConfig
 from .coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from .export import foreign_files
 from .layers import Layers
-from .network import WalkNetwork
+from .network import SPARSE_KM_PER_KM2, WalkNetwork, network_quality
 
 SYSTEMS = ("wgs84", "gcj02", "bd09")
 """Coordinate systems a point list from a Chinese source can be in."""
@@ -232,3 +233,52 @@ def _check_writable_folder(folder: Path) -> None:
             "outputs.folder to a folder you can write to"
         )
         raise ConfigError(msg) from None
+
+
+STUDY_AREA_MARGIN_M = 100.0
+"""The study area is the convex hull of all communities and facilities plus this margin."""
+
+
+def study_area(layers: Layers) -> shapely.Geometry:
+    """The area a run is about: hull of every community and facility, plus a margin.
+
+    One definition for every check, so a network is judged on the same ground by
+    ``validate`` and ``run`` whatever layer is being looked at.
+    """
+    geoms = np.concatenate(
+        [layers.communities.geometry.to_numpy(), layers.facilities.geometry.to_numpy()]
+    )
+    return shapely.union_all(geoms).convex_hull.buffer(STUDY_AREA_MARGIN_M)
+
+
+def network_fitness(
+    network: WalkNetwork, layers: Layers, file: str = ""
+) -> tuple[dict[str, float], list[Finding]]:
+    """How fit the network is for the study area, and a warning when it is sparse.
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    layers
+        The layers in the network CRS.
+    file
+        The network file, for the warning.
+
+    Returns
+    -------
+    quality, warnings
+        ``network.network_quality`` over ``study_area``; one warning when walkable street
+        per km² is below ``SPARSE_KM_PER_KM2`` (GB 50180's street-density floor).
+    """
+    quality = network_quality(network, study_area(layers))
+    if not quality["sparse"]:
+        return quality, []
+    msg = (
+        f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street per "
+        f"km² in the study area (below {SPARSE_KM_PER_KM2:g}, GB 50180's street density): "
+        "paths inside compounds are probably missing from the data, so walks are "
+        "overestimated and coverage underestimated; add them with network.extra_paths or "
+        "use a fuller road layer"
+    )
+    return quality, [Finding(file or "network", None, None, msg)]

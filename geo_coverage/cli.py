@@ -53,7 +53,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import _files, prepare
 
     config = load_config(args.config)
-    layers, network = prepare(config)
+    layers, network, _ = prepare(config)
     assess(
         network,
         layers,

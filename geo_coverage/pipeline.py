@@ -6,6 +6,7 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -14,11 +15,11 @@ import shapely
 from . import export
 from ._errors import Finding
 from .assess import Assessment, assess
-from .checks import coordinate_system_warnings, preflight
+from .checks import coordinate_system_warnings, network_fitness, preflight
 from .config import CityConfig, load_config
 from .layers import Layers, layers_from_config
 from .maps import build_map, map_html
-from .network import SPARSE_KM_PER_KM2, WalkNetwork, network_from_config, network_quality
+from .network import WalkNetwork, network_from_config
 from .reach import isochrones_by_group, snap_points
 from .siting import SitingResult, propose_sites
 from .utils import log
@@ -57,18 +58,29 @@ class Result:
     warnings: tuple[Finding, ...] = ()
 
 
-def prepare(config: CityConfig) -> tuple[Layers, WalkNetwork]:
-    """Check the environment, load and check the layers, then build the network.
+class Prepared(NamedTuple):
+    """The inputs of a run, checked: layers in the network CRS, the network, its fitness."""
 
-    Returns the layers in the network's CRS; their ``warnings`` include any layer
-    whose declared coordinate system fits the streets clearly worse than another.
+    layers: Layers
+    network: WalkNetwork
+    quality: dict[str, float]
+
+
+def prepare(config: CityConfig) -> Prepared:
+    """Check the environment, load and check the layers, then build and check the network.
+
+    The layers come back in the network's CRS. Their ``warnings`` hold what changes
+    how the results should be read: implausible values, a declared coordinate system
+    that fits the streets clearly worse than another, and a sparse network.
     """
     preflight(config)
     layers = layers_from_config(config)
     network = network_from_config(config)
     crs_warnings = coordinate_system_warnings(config, layers, network)
-    projected = layers.to_crs(network.crs)
-    return replace(projected, warnings=(*layers.warnings, *crs_warnings)), network
+    layers = layers.to_crs(network.crs)
+    quality, network_warnings = network_fitness(network, layers, str(config.network.path or ""))
+    notes = (*layers.warnings, *crs_warnings, *network_warnings)
+    return Prepared(replace(layers, warnings=notes), network, quality)
 
 
 def _files(config: CityConfig) -> dict[str, str]:
@@ -96,7 +108,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     """
     if not isinstance(config, CityConfig):
         config = load_config(config)
-    layers, network = prepare(config)
+    layers, network, quality = prepare(config)
     standards = config.standards
     assessment = assess(
         network,
@@ -131,16 +143,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
             method=config.siting.method,
             target_share=config.siting.target_share,
         )
-    area = layers.communities.geometry.union_all().convex_hull.buffer(100.0)
-    quality = network_quality(network, area)
     notes = [*layers.warnings, *assessment.warnings]
-    if quality["sparse"]:
-        msg = (
-            f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street "
-            f"per km² around the communities (below {SPARSE_KM_PER_KM2:g}): paths inside "
-            "compounds are probably missing from the data, so walks are overestimated"
-        )
-        notes.append(Finding(str(config.network.path or "network"), None, None, msg))
     for note in notes:
         log(f"warning: {note}", logging.WARNING)
     found = tuple(notes)

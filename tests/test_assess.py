@@ -131,7 +131,7 @@ def test_entrances_split_households_and_report_the_covered_share(street):
 
 def test_every_demo_number_agrees_with_an_independent_computation(demo_config_path):
     config = load_config(demo_config_path)
-    layers, network = prepare(config)
+    layers, network, _ = prepare(config)
     s = config.standards
     result = assess(network, layers, s)
     com = result.communities.set_index("id")
@@ -252,7 +252,8 @@ def _subset(snapped, mask):
 def test_demo_tells_the_story_it_was_built_for(demo_config_path):
     """East subdistrict 东风街道 has no centre; its nursing home does not make it covered."""
     result = assess(
-        *reversed(prepare(load_config(demo_config_path))), load_config(demo_config_path).standards
+        *reversed(prepare(load_config(demo_config_path))[:2]),
+        load_config(demo_config_path).standards,
     )
     subs = result.subdistricts.set_index("name")
     assert list(subs["has_centre"]) == [True, True, False]

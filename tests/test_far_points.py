@@ -76,3 +76,33 @@ def test_error_stays_the_default(demo_copy):
     edit_communities(demo_copy, lambda fs: move_east(fs, 70))
     with pytest.raises(LayerError, match="far_points: flag"):
         run(demo_copy, write=False)
+
+
+def test_sparse_network_warning_reaches_every_report(demo_copy, capsys):
+    """Main roads only, as OSM maps many smaller towns: the warning is in every output."""
+    import re
+
+    from geo_coverage import cli
+
+    streets = demo_copy.parent.parent / "layers" / "demo" / "streets.osm"
+    text = streets.read_text(encoding="utf-8")
+    ways = re.findall(r"<way .*?</way>", text, flags=re.S)
+    for way in ways:
+        if 'v="residential"' in way:
+            text = text.replace(way, "")
+    streets.write_text(text, encoding="utf-8")
+    edit_config(demo_copy, "snap_limit_m: 300", "snap_limit_m: 300\n  far_points: flag")
+    assert cli.main(["-q", "validate", str(demo_copy)]) == 0
+    shown = capsys.readouterr().out
+    assert "km of walkable street per km² in the study area" in shown
+    result = run(demo_copy)
+    sparse = [w for w in result.warnings if "walkable street per km²" in w.message]
+    assert len(sparse) == 1 and result.network_quality["sparse"]
+    folder = result.outputs[0].parent
+    assert "walkable street per km²" in (folder / "scorecard.md").read_text(encoding="utf-8")
+    assert any(
+        "per km²" in w["message"] for w in strict_json(folder / "scorecard.json")["warnings"]
+    )
+    sheet = pd.read_excel(folder / "gaps.xlsx", sheet_name="注意")
+    assert sheet["提示"].str.contains("per km²").any()
+    assert "per km² in the study area" in (folder / "map.html").read_text(encoding="utf-8")

@@ -59,7 +59,7 @@ def demo():
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "configs" / "demo.yaml")
-    layers, network = prepare(config)
+    layers, network, _ = prepare(config)
     return config, layers, network, assess(network, layers, config.standards)
 
 
