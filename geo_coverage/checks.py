@@ -268,12 +268,14 @@ def network_fitness(
     Returns
     -------
     quality, warnings
-        ``network.network_quality`` over ``study_area``; one warning when walkable street
-        per km² is below ``SPARSE_KM_PER_KM2`` (GB 50180's street-density floor).
+        ``network.network_quality`` over ``study_area``; the network's own notes (a road
+        layer's dropped or unjoined lines) and a warning when walkable street per km² is
+        below ``SPARSE_KM_PER_KM2`` (GB 50180's street-density floor).
     """
     quality = network_quality(network, study_area(layers))
+    found = [Finding(file or "network", None, None, note) for note in network.notes]
     if not quality["sparse"]:
-        return quality, []
+        return quality, found
     msg = (
         f"the walking network has only {quality['km_per_km2']:.1f} km of walkable street per "
         f"km² in the study area (below {SPARSE_KM_PER_KM2:g}, GB 50180's street density): "
@@ -281,4 +283,4 @@ def network_fitness(
         "overestimated and coverage underestimated; add them with network.extra_paths or "
         "use a fuller road layer"
     )
-    return quality, [Finding(file or "network", None, None, msg)]
+    return quality, [*found, Finding(file or "network", None, None, msg)]

@@ -7,6 +7,7 @@ the key, its line in the file, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_type_hints
@@ -26,10 +27,62 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NetworkConfig(_Strict):
-    """Where the walking network comes from: exactly one of path, place, bbox, polygon."""
+OSM_SUFFIX = r"\.(osm|osm\.pbf|pbf|graphml|osm\.bz2|xml)$"
+LINE_LAYER_SUFFIX = r"\.(shp|gpkg|geojson|json)$"
 
-    path: Path | None = Field(None, description="local .osm, .osm.pbf or .graphml file")
+
+class RoadLayerOptions(_Strict):
+    """How a planner's own line layer of roads or paths is read (SHP, GPKG, GeoJSON)."""
+
+    coords: Annotated[str, Field(pattern=_COORDS_PATTERN)] | None = Field(
+        None,
+        description="wgs84 | gcj02 | bd09 | EPSG:<code>; default: the file's own CRS "
+        "(a Shapefile's .prj, a GeoPackage's SRS), else WGS84",
+    )
+    layer: str | None = Field(None, description="layer of a GeoPackage (default the first)")
+    encoding: str | None = Field(None, description="attribute encoding (default: detected)")
+    exclude: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="column -> values pedestrians may not use, e.g. {道路等级: [快速路, 高速公路]}",
+    )
+    level_column: str | None = Field(
+        None,
+        description="numeric grade level (0 ground, 1 bridge, -1 tunnel): lines at different "
+        "levels are not joined where they cross; default: OSM-style layer/bridge/tunnel "
+        "columns where present",
+    )
+    gap_m: Annotated[float, Field(gt=0, le=50)] = Field(
+        5.0, description="report line ends that stop this close to another line (unjoined)"
+    )
+
+
+class ExtraPathsConfig(RoadLayerOptions):
+    """Paths digitised by the planner (compound roads, gates) merged into the network."""
+
+    path: Path = Field(description="line layer (SHP, GPKG, GeoJSON)")
+    join_m: Annotated[float, Field(gt=0, le=200)] = Field(
+        30.0, description="a path end within this distance of a street is joined to it"
+    )
+
+    @model_validator(mode="after")
+    def _line_layer(self) -> ExtraPathsConfig:
+        if not re.search(LINE_LAYER_SUFFIX, self.path.name, flags=re.IGNORECASE):
+            msg = f"extra_paths {self.path.name!r} must be a .shp, .gpkg or .geojson line layer"
+            raise ValueError(msg)
+        return self
+
+
+class NetworkConfig(RoadLayerOptions):
+    """Where the walking network comes from: exactly one of path, place, bbox, polygon.
+
+    ``path`` is an OSM file (.osm, .osm.pbf, osmnx .graphml) or the planner's own road
+    layer (.shp, .gpkg, .geojson lines); the options of ``RoadLayerOptions`` apply to
+    the latter.
+    """
+
+    path: Path | None = Field(
+        None, description="local .osm, .osm.pbf, .graphml, or a road line layer .shp/.gpkg/.geojson"
+    )
     place: str | None = Field(None, description="osmnx download by place name (needs internet)")
     bbox: tuple[float, float, float, float] | None = Field(
         None, description="osmnx download by WGS84 box: west, south, east, north"
@@ -40,20 +93,38 @@ class NetworkConfig(_Strict):
         "error",
         description="points beyond snap_limit_m: error (stop) or flag (list as not assessed)",
     )
+    extra_paths: ExtraPathsConfig | None = Field(
+        None, description="a line layer of paths merged into the network (compound roads)"
+    )
+
+    @property
+    def is_line_layer(self) -> bool:
+        """True when ``path`` is a road line layer rather than an OSM file."""
+        return self.path is not None and bool(
+            re.search(LINE_LAYER_SUFFIX, self.path.name, flags=re.IGNORECASE)
+        )
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> NetworkConfig:
         given = [k for k in ("path", "place", "bbox", "polygon") if getattr(self, k) is not None]
         if len(given) != 1:
             msg = (
-                "give exactly one network source: path (local .osm/.osm.pbf/.graphml), "
-                f"place, bbox or polygon; got {given or 'none'}"
+                "give exactly one network source: path (local .osm/.osm.pbf/.graphml or a "
+                f"road line layer), place, bbox or polygon; got {given or 'none'}"
             )
             raise ValueError(msg)
-        if self.path is not None and not re.search(
-            r"\.(osm|osm\.pbf|pbf|graphml|osm\.bz2|xml)$", self.path.name
+        if self.path is not None and not (
+            re.search(OSM_SUFFIX, self.path.name) or self.is_line_layer
         ):
-            msg = f"network path {self.path.name!r} must end in .osm, .osm.pbf or .graphml"
+            msg = (
+                f"network path {self.path.name!r} must end in .osm, .osm.pbf or .graphml, or "
+                "be a road line layer (.shp, .gpkg, .geojson)"
+            )
+            raise ValueError(msg)
+        options = ("coords", "layer", "encoding", "exclude", "level_column")
+        used = [k for k in options if getattr(self, k) not in (None, {})]
+        if used and not self.is_line_layer:
+            msg = f"{', '.join(used)} apply only to a road line layer in network.path"
             raise ValueError(msg)
         return self
 
@@ -381,7 +452,13 @@ def _format_errors(err: pydantic.ValidationError, path: Path, root: yaml.Node | 
         where = f"{key}" + (f" (line {line})" if line else "")
         if e["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc)
-            msg = f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            msg = (
+                f"unknown key; {hint}allowed here: {', '.join(allowed)}"
+                if allowed
+                else "unknown key"
+            )
         elif e["type"] == "missing":
             msg = "required key is missing"
         else:

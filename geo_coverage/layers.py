@@ -146,14 +146,33 @@ def _read_table(path: Path, cfg: LayerConfig) -> pd.DataFrame:
     raise AssertionError  # pragma: no cover
 
 
-def _read_vector(path: Path, cfg: LayerConfig) -> gpd.GeoDataFrame:
-    """Read a GIS file; a Shapefile without .cpg is read as UTF-8, else GBK (ArcGIS China)."""
+def read_vector(
+    path: Path, *, encoding: str | None = None, layer: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a GIS file; a Shapefile without .cpg is read as UTF-8, else GBK (ArcGIS China).
+
+    Parameters
+    ----------
+    path
+        A Shapefile, GeoPackage, GeoJSON or any format GDAL reads.
+    encoding
+        Text encoding of the attributes; default: detected as above.
+    layer
+        Layer of a multi-layer file (GeoPackage); default the first.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features as in the file (its own CRS).
+    """
     kwargs: dict[str, str] = {}
-    if cfg.encoding:
-        kwargs["encoding"] = cfg.encoding
+    if layer is not None:
+        kwargs["layer"] = layer
+    if encoding:
+        kwargs["encoding"] = encoding
     elif path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
         try:
-            gdf = gpd.read_file(path, encoding="utf-8", engine="pyogrio")
+            gdf = gpd.read_file(path, encoding="utf-8", engine="pyogrio", **kwargs)
             text = " ".join(gdf.select_dtypes(object).astype(str).to_numpy().ravel()[:2000])
             if "\ufffd" not in text:
                 return gdf
@@ -569,8 +588,24 @@ def _map_types(
     return out, findings
 
 
-def _reproject_to_wgs84(gdf: gpd.GeoDataFrame, coords: str, file_crs: object) -> gpd.GeoDataFrame:
-    """Return ``gdf`` in WGS84, undoing a GCJ-02/BD-09 offset vertex by vertex."""
+def reproject_to_wgs84(gdf: gpd.GeoDataFrame, coords: str, file_crs: object) -> gpd.GeoDataFrame:
+    """Return ``gdf`` in WGS84, undoing a GCJ-02/BD-09 offset vertex by vertex.
+
+    Parameters
+    ----------
+    gdf
+        Features whose coordinates are as in their file.
+    coords
+        The declared system: "wgs84" (then the file's own CRS applies), "gcj02",
+        "bd09" or "EPSG:<code>" (overrides the file's CRS).
+    file_crs
+        The CRS the file declares, or None.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The features in WGS84 (EPSG:4326).
+    """
     if coords.startswith("EPSG:"):
         return gdf.set_crs(coords, allow_override=True).to_crs(WGS84)
     if coords == "wgs84":
@@ -655,7 +690,7 @@ def _read_layer(kind: str, cfg: LayerConfig) -> tuple[gpd.GeoDataFrame, dict[str
     for col in spec.numeric:
         if col not in gdf:
             gdf[col] = np.nan
-    gdf = _reproject_to_wgs84(gdf, cfg.coords, file_crs)
+    gdf = reproject_to_wgs84(gdf, cfg.coords, file_crs)
     log(f"{kind}: {len(gdf):,} features from {path.name}")
     return gdf, headers
 
@@ -668,7 +703,7 @@ def _read_frame(kind: str, path: Path, cfg: LayerConfig) -> tuple[pd.DataFrame, 
         raise LayerError([Finding(file, None, None, msg)])
     is_table = path.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
     try:
-        frame = _read_table(path, cfg) if is_table else _read_vector(path, cfg)
+        frame = _read_table(path, cfg) if is_table else read_vector(path, encoding=cfg.encoding)
     except Exception as exc:  # any reader failure becomes a located finding
         raise LayerError([Finding(file, None, None, f"cannot read the file ({exc})")]) from None
     if len(frame) == 0:

@@ -37,9 +37,12 @@ from .coords import projected_crs_for
 from .utils import log
 
 WGS84 = "EPSG:4326"
-_CACHE_VERSION = "2"
+_CACHE_VERSION = "3"
 _WAY_TAGS = (
     "highway",
+    "layer",
+    "bridge",
+    "tunnel",
     "area",
     "access",
     "foot",
@@ -77,6 +80,9 @@ class WalkNetwork:
         Nodes left out because they were not in the largest connected piece.
     dropped_pieces
         Number of connected pieces left out.
+    notes
+        What building the network found in its source (a road layer's dropped or
+        unjoined lines, extra paths joined), reported with the results.
     """
 
     crs: pyproj.CRS
@@ -89,6 +95,7 @@ class WalkNetwork:
     edge_geometry: NDArray[np.object_]
     dropped_nodes: int = 0
     dropped_pieces: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def n_nodes(self) -> int:
@@ -168,6 +175,7 @@ def network_from_arrays(
     edge_geometry: NDArray[np.object_] | None = None,
     node_osmid: NDArray[np.int64] | None = None,
     keep_largest: bool = True,
+    notes: tuple[str, ...] = (),
 ) -> WalkNetwork:
     """Build a ``WalkNetwork`` from node coordinates and edge endpoints in a projected CRS.
 
@@ -187,6 +195,8 @@ def network_from_arrays(
         Node ids; default ``0..n-1``.
     keep_largest
         Keep only the largest connected piece (default), reporting what was dropped.
+    notes
+        Findings of the network's source, kept with it.
 
     Returns
     -------
@@ -246,6 +256,7 @@ def network_from_arrays(
         edge_geometry=np.asarray(edge_geometry, dtype=object),
         dropped_nodes=dropped_nodes,
         dropped_pieces=dropped_pieces,
+        notes=tuple(notes),
     )
 
 
@@ -377,7 +388,9 @@ def _segments_from_download(cfg: NetworkConfig) -> gpd.GeoDataFrame:
     return ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
 
 
-def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> WalkNetwork:
+def network_from_segments(
+    segments: gpd.GeoDataFrame, *, crs: Any = "auto", keep_largest: bool = True
+) -> WalkNetwork:
     """Project WGS84 street segments and pack them into a ``WalkNetwork``.
 
     Parameters
@@ -387,6 +400,8 @@ def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> W
         WGS84 (EPSG:4326). Lengths are re-measured in the projected CRS.
     crs
         "auto" (CGCS2000 Gauss-Krüger zone in China, UTM elsewhere) or a metric CRS.
+    keep_largest
+        Keep only the largest connected piece (default).
 
     Returns
     -------
@@ -411,14 +426,65 @@ def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> W
     node_xy = np.empty((len(node_ids), 2))
     node_xy[edge_u] = starts
     node_xy[edge_v] = ends
-    # one undirected edge per (pair, length): drop the reverse twins of two-way streets
+    return pack_segments(
+        node_xy[:, 0],
+        node_xy[:, 1],
+        edge_u,
+        edge_v,
+        geoms,
+        crs=crs,
+        node_osmid=node_ids,
+        keep_largest=keep_largest,
+    )
+
+
+def pack_segments(
+    node_x: NDArray[np.float64],
+    node_y: NDArray[np.float64],
+    edge_u: NDArray[np.int64],
+    edge_v: NDArray[np.int64],
+    geoms: NDArray[np.object_],
+    *,
+    crs: Any,
+    node_osmid: NDArray[np.int64] | None = None,
+    keep_largest: bool = True,
+    notes: tuple[str, ...] = (),
+) -> WalkNetwork:
+    """Turn street segments in a projected CRS into a ``WalkNetwork``.
+
+    Drops the reverse twins of two-way streets (one undirected edge per pair and
+    length) and zero-length segments, splits loops (``split_loops``) and keeps the
+    largest connected piece.
+
+    Parameters
+    ----------
+    node_x, node_y
+        Node coordinates, metres.
+    edge_u, edge_v, geoms
+        Segment ends and LineStrings from u to v.
+    crs
+        The projected CRS.
+    node_osmid
+        Node ids (default ``0..n-1``).
+    keep_largest
+        Keep only the largest connected piece.
+    notes
+        Findings of the source, kept with the network.
+
+    Returns
+    -------
+    WalkNetwork
+        The network.
+    """
+    if node_osmid is None:
+        node_osmid = np.arange(len(node_x), dtype=np.int64)
     length = shapely.length(geoms)
     key = pd.DataFrame(
         {"a": np.minimum(edge_u, edge_v), "b": np.maximum(edge_u, edge_v), "l": length.round(3)}
     )
     unique = ~key.duplicated().to_numpy() & (length > 0)
-    node_x, node_y, node_ids, edge_u, edge_v, geoms = split_loops(
-        node_xy[:, 0], node_xy[:, 1], node_ids, edge_u[unique], edge_v[unique], geoms[unique]
+    node_x, node_y, node_osmid, edge_u, edge_v, geoms = split_loops(
+        node_x, node_y, node_osmid, edge_u[unique], edge_v[unique], geoms[unique]
     )
     return network_from_arrays(
         node_x,
@@ -428,7 +494,9 @@ def network_from_segments(segments: gpd.GeoDataFrame, *, crs: Any = "auto") -> W
         crs=crs,
         edge_length_m=shapely.length(geoms),
         edge_geometry=geoms,
-        node_osmid=node_ids,
+        node_osmid=node_osmid,
+        keep_largest=keep_largest,
+        notes=notes,
     )
 
 
@@ -483,11 +551,28 @@ def split_loops(
     )
 
 
+_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _source_files(path: Path) -> list[Path]:
+    """The file and, for a Shapefile, its sidecar files (.dbf, .prj, .cpg …)."""
+    if path.suffix.lower() != ".shp":
+        return [path]
+    return [p for p in (path.with_suffix(s) for s in _SIDECARS) if p.exists()]
+
+
 def _cache_key(cfg: NetworkConfig, crs: str) -> str | None:
     if cfg.path is None:
         return None
-    digest = hashlib.sha256(Path(cfg.path).read_bytes()).hexdigest()
-    return hashlib.sha256(json.dumps([_CACHE_VERSION, digest, crs]).encode()).hexdigest()[:24]
+    files = _source_files(Path(cfg.path))
+    if cfg.extra_paths is not None:
+        files += _source_files(Path(cfg.extra_paths.path))
+    digests = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
+    options = cfg.model_dump(mode="json", exclude={"snap_limit_m", "far_points", "path"})
+    if options.get("extra_paths"):
+        options["extra_paths"].pop("path")
+    payload = json.dumps([_CACHE_VERSION, digests, crs, options], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
 def network_from_config(config: CityConfig) -> WalkNetwork:
@@ -519,7 +604,7 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
         if network is not None:
             log(f"network from cache: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
             return network
-    network = network_from_segments(_segments_for(cfg), crs=config.crs)
+    network = _build(cfg, config.crs)
     log(
         f"walking network: {network.n_nodes:,} nodes, {network.n_edges:,} edges, "
         f"{network.edge_length_m.sum() / 1000:,.1f} km in {network.crs.name}; dropped "
@@ -528,6 +613,44 @@ def network_from_config(config: CityConfig) -> WalkNetwork:
     if cached is not None:
         _write_cached(network, cached)
     return network
+
+
+def _build(cfg: NetworkConfig, crs: Any) -> WalkNetwork:
+    """Build the network from its source: OSM segments, a road layer, plus extra paths."""
+    from .roads import (
+        join_loose_ends,
+        lines_from_network_edges,
+        read_road_layer,
+        segments_from_lines,
+    )
+
+    if not cfg.is_line_layer and cfg.extra_paths is None:
+        return network_from_segments(_segments_for(cfg), crs=crs)
+    target = None if str(crs) == "auto" else pyproj.CRS.from_user_input(crs)
+    notes: list[str] = []
+    if cfg.is_line_layer:
+        lines, notes = read_road_layer(Path(cfg.path), cfg, crs=target)
+        gap_m = cfg.gap_m
+    else:
+        base = network_from_segments(_segments_for(cfg), crs=crs, keep_largest=False)
+        lines = lines_from_network_edges(base.edge_geometry, base.crs)
+        gap_m = cfg.extra_paths.gap_m
+    if cfg.extra_paths is not None:
+        extra, extra_notes = read_road_layer(
+            Path(cfg.extra_paths.path), cfg.extra_paths, crs=lines.crs
+        )
+        lines, join_notes = join_loose_ends(lines, extra, join_m=cfg.extra_paths.join_m)
+        notes += extra_notes + join_notes
+    segments, gap_notes = segments_from_lines(lines, gap_m=gap_m)
+    return pack_segments(
+        segments["node_x"],
+        segments["node_y"],
+        segments["edge_u"],
+        segments["edge_v"],
+        segments["edge_geometry"],
+        crs=lines.crs,
+        notes=tuple(notes + gap_notes),
+    )
 
 
 def save_network(network: WalkNetwork, path: str | Path) -> None:
@@ -559,6 +682,7 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
             vertex_xy=coords,
             vertex_edge=owner.astype(np.int64),
             dropped=np.array([network.dropped_nodes, network.dropped_pieces], dtype=np.int64),
+            notes=np.array(list(network.notes), dtype=np.str_),
         )
 
 
@@ -603,6 +727,7 @@ def load_network(path: str | Path) -> WalkNetwork:
         edge_geometry=np.asarray(geoms, dtype=object),
         dropped_nodes=dropped_nodes,
         dropped_pieces=dropped_pieces,
+        notes=tuple(str(n) for n in arrays["notes"]),
     )
 
 
@@ -632,13 +757,17 @@ def _write_cached(network: WalkNetwork, path: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def network_from_file(path: str | Path, *, crs: Any = "auto") -> WalkNetwork:
-    """Build the walking network of a local .osm, .osm.pbf or osmnx .graphml file.
+def network_from_file(path: str | Path, *, crs: Any = "auto", **options: Any) -> WalkNetwork:
+    """Build the walking network of a local OSM file or road line layer.
 
     Parameters
     ----------
     path
-        The file. OSM files are filtered with osmnx's "walk" rules.
+        A .osm, .osm.pbf or osmnx .graphml file (filtered with osmnx's "walk" rules),
+        or a road line layer (.shp, .gpkg, .geojson), noded at crossings of the same level.
+    options
+        Options of a road layer or extra paths, as in the config's ``network:``
+        (``coords``, ``exclude``, ``level_column``, ``extra_paths`` …).
     crs
         "auto" (CGCS2000 Gauss-Krüger zone in China, UTM elsewhere) or a metric CRS.
 
@@ -647,7 +776,7 @@ def network_from_file(path: str | Path, *, crs: Any = "auto") -> WalkNetwork:
     WalkNetwork
         The largest connected piece, projected.
     """
-    return network_from_segments(_segments_for(NetworkConfig(path=Path(path))), crs=crs)
+    return _build(NetworkConfig(path=Path(path), **options), crs)
 
 
 def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:

@@ -73,9 +73,9 @@ def test_unknown_key_lists_the_allowed_keys_and_line(tmp_path):
     )
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert "network.snap_limt_m (line 5): unknown key; allowed here: path, place, bbox" in str(
-        err.value
-    )
+    text = str(err.value)
+    assert "network.snap_limt_m (line 5): unknown key; did you mean 'snap_limit_m'?" in text
+    assert "allowed here: " in text and "path, place, bbox" in text
 
 
 def test_bad_value_names_key_value_and_allowed_values(tmp_path):
