@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from geo_coverage import settings
 from geo_coverage.network import WalkNetwork, network_from_file
 from geo_coverage.reach import (
     isochrones_per_source,
@@ -82,6 +83,7 @@ def agreement(
 
 
 def main() -> None:
+    settings.show_progress = False
     print(
         f"threshold {THRESHOLD_M:.0f} m (15 min at 1.0 m/s); test points within 150 m of "
         "a street; mean agreement over 20 random facilities\n"
