@@ -467,6 +467,25 @@ def _format_errors(err: pydantic.ValidationError, path: Path, root: yaml.Node | 
     return "\n".join(lines)
 
 
+def _refuse_duplicate_keys(node: yaml.Node | None, path: Path) -> None:
+    """A key given twice in one mapping is an error (YAML would silently keep the last)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                msg = (
+                    f"{path}: line {line}: key '{key.value}' is given twice (first on line "
+                    f"{seen[key.value]}); keep one"
+                )
+                raise ConfigError(msg)
+            seen[key.value] = line
+            _refuse_duplicate_keys(value, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, path)
+
+
 def _read_config_text(path: Path) -> str:
     """The config's text: UTF-8 (with or without BOM), else GBK (Windows Notepad in China)."""
     try:
@@ -534,6 +553,7 @@ def load_config(path: str | Path) -> CityConfig:
     if not isinstance(data, dict):
         msg = f"{path}: the config must be a YAML mapping of keys (city, slug, network, layers …)"
         raise ConfigError(msg)
+    _refuse_duplicate_keys(root, path)
     data = _resolve_paths(data, path.resolve().parent)
     data["source_file"] = str(path.resolve())
     try:

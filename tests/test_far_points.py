@@ -29,7 +29,7 @@ def far_demo(demo_copy):
         frame.loc[0, "经度"] = str(float(frame.loc[0, "经度"]) + 0.05)
 
     edit_facilities(demo_copy, move_facility)
-    edit_config(demo_copy, "snap_limit_m: 300", "snap_limit_m: 300\n  far_points: flag")
+    edit_config(demo_copy, "far_points: error", "far_points: flag")
     return demo_copy
 
 
@@ -91,7 +91,7 @@ def test_sparse_network_warning_reaches_every_report(demo_copy, capsys):
         if 'v="residential"' in way:
             text = text.replace(way, "")
     streets.write_text(text, encoding="utf-8")
-    edit_config(demo_copy, "snap_limit_m: 300", "snap_limit_m: 300\n  far_points: flag")
+    edit_config(demo_copy, "far_points: error", "far_points: flag")
     assert cli.main(["-q", "validate", str(demo_copy)]) == 0
     shown = capsys.readouterr().out
     assert "km of walkable street per km² in the study area" in shown

@@ -521,3 +521,9 @@ def test_a_kill_between_the_two_renames_is_undone(demo_copy):
     folder.rename(folder.parent / ".demo.previous")  # the state after the first rename
     recover_output_folder(folder)
     assert _snapshot(folder) == before
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_override(demo_copy):
+    edit_config(demo_copy, "far_points: error", "far_points: flag\n  far_points: error")
+    with pytest.raises(ConfigError, match=r"key 'far_points' is given twice \(first on line"):
+        load_config(demo_copy)
