@@ -135,12 +135,20 @@ OUTPUT_NAMES = frozenset(
 """Every file a run (or the batch runner) writes into a city's output folder."""
 
 
+OUTPUT_PATTERNS = ("travel_time_*.tif",)
+"""Output files named after the facility groups."""
+
+
 def foreign_files(folder: str | Path) -> list[str]:
     """Names in ``folder`` that geo_coverage did not write (the run must not replace them)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.name not in OUTPUT_NAMES)
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name not in OUTPUT_NAMES and not any(p.match(g) for g in OUTPUT_PATTERNS)
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -443,3 +451,56 @@ def format_value(value: float, unit: str, *, language: str = "zh") -> str:
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.1f}"
+
+
+GEOTIFF_NODATA = -1.0
+"""Value of travel-time GeoTIFF cells beyond the largest band."""
+
+
+def save_geotiff(
+    minutes: np.ndarray,
+    transform: object,
+    crs: object,
+    path: str | Path,
+    *,
+    max_minutes: float,
+) -> Path:
+    """Write a travel-time surface as a GeoTIFF (float32 minutes), atomically.
+
+    Parameters
+    ----------
+    minutes
+        The surface, rows north to south.
+    transform
+        Its affine transform.
+    crs
+        Its CRS (the network's, metres).
+    path
+        The .tif file.
+    max_minutes
+        Cells slower than this, or unreached, are nodata (``GEOTIFF_NODATA``).
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+    """
+    import rasterio
+
+    data = np.where(minutes <= max_minutes, minutes, GEOTIFF_NODATA).astype(np.float32)
+    profile = {
+        "driver": "GTiff",
+        "height": data.shape[0],
+        "width": data.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": transform,
+        "nodata": GEOTIFF_NODATA,
+        "compress": "deflate",
+        "predictor": 3,
+    }
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.set_band_description(1, "walking minutes to the nearest facility of the group")
+    return Path(path)

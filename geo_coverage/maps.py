@@ -23,6 +23,7 @@ from ._errors import Finding
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
 from .export import format_value
+from .isochrones import for_display
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -63,6 +64,8 @@ def status_labels(care_circle_min: float) -> dict[str, tuple[str, str]]:
 
 DISPLAY_TOLERANCE_M = 10.0
 """Isochrone outlines are simplified by this much for display (verdicts never use them)."""
+DISPLAY_PRECISION_DEG = 1e-5
+"""Coordinates on the map are rounded to this (about 1 m), which keeps map.html small."""
 
 
 def band_opacity(band: float, bands: list[float]) -> float:
@@ -212,7 +215,7 @@ def build_map(
         group.add_to(fmap)
     if isochrones is not None and len(isochrones):
         iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
-        iso["geometry"] = iso.geometry.simplify(DISPLAY_TOLERANCE_M)
+        iso["geometry"] = for_display(iso.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
         iso = to_display(iso, gcj02=gcj)
         order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
         iso = iso.sort_values(
@@ -286,7 +289,7 @@ def _metric_scale(map_name: str) -> object:
 
 
 def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFrame:
-    """Geometries for drawing: WGS84 (or GCJ-02 for AMap tiles), rounded to 1e-6 degrees.
+    """Geometries for drawing: WGS84 (or GCJ-02 for AMap tiles), rounded to about 1 m.
 
     Parameters
     ----------
@@ -308,7 +311,9 @@ def to_display(gdf: gpd.GeoDataFrame, *, gcj02: bool = False) -> gpd.GeoDataFram
     # repaired, then rounded vertex by vertex: reducing precision with a topology check
     # fails on some valid reprojected isochrones ("side location conflict"); drawing
     # needs rounded coordinates, not a re-noded polygon
-    rounded = shapely.set_precision(shapely.make_valid(geoms), 1e-6, mode="pointwise")
+    rounded = shapely.set_precision(
+        shapely.make_valid(geoms), DISPLAY_PRECISION_DEG, mode="pointwise"
+    )
     return out.set_geometry(rounded)
 
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from . import export
@@ -17,10 +18,11 @@ from ._errors import Finding
 from .assess import Assessment, assess
 from .checks import coordinate_system_warnings, network_fitness, preflight
 from .config import CityConfig, load_config
+from .isochrones import TravelTimes, for_display, travel_times
 from .layers import Layers, layers_from_config
-from .maps import build_map, map_html
+from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
 from .network import WalkNetwork, network_from_config
-from .reach import isochrones_by_group, snap_points
+from .reach import snap_points
 from .siting import SitingResult, propose_sites
 from .utils import log
 
@@ -47,6 +49,8 @@ class Result:
         What changes how the numbers should be read (implausible values, a coordinate
         system that fits the streets worse than another, a sparse network); also
         written into the map, the scorecard and the XLSX.
+    travel_times
+        The travel-time surface of each facility group and its grid.
     """
 
     assessment: Assessment
@@ -56,6 +60,7 @@ class Result:
     network_quality: dict[str, float]
     outputs: tuple[Path, ...]
     warnings: tuple[Finding, ...] = ()
+    travel_times: TravelTimes | None = None
 
 
 class Prepared(NamedTuple):
@@ -124,14 +129,16 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     usable = ~assessment.facilities["far_from_street"].to_numpy(dtype=bool)
     groups = {"care_circle": np.isin(types, standards.care_circle_types) & usable}
     groups |= {t: (types == t) & usable for t in sorted(set(types))}
-    iso = isochrones_by_group(
+    times = travel_times(
         network,
         groups,
         snap_points(network, xy[:, 0], xy[:, 1]),
         bands_min=standards.bands_min,
         speed_m_s=standards.walking_speed_m_s,
+        max_offset_m=config.network.snap_limit_m,
+        resolution_m=config.outputs.isochrone_resolution_m,
     )
-    isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs=network.crs)
+    isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
     siting = None
     if config.siting is not None:
         siting = propose_sites(
@@ -147,8 +154,12 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     for note in notes:
         log(f"warning: {note}", logging.WARNING)
     found = tuple(notes)
-    outputs = write_outputs(config, assessment, isochrones, siting, quality, found) if write else ()
-    return Result(assessment, isochrones, network, siting, quality, outputs, found)
+    outputs = (
+        write_outputs(config, assessment, isochrones, siting, quality, found, times)
+        if write
+        else ()
+    )
+    return Result(assessment, isochrones, network, siting, quality, outputs, found, times)
 
 
 def write_outputs(
@@ -158,6 +169,7 @@ def write_outputs(
     siting: SitingResult | None = None,
     quality: dict[str, float] | None = None,
     warnings: tuple[Finding, ...] = (),
+    times: TravelTimes | None = None,
 ) -> tuple[Path, ...]:
     """Write map, gap list, scorecard and layers to the output folder, all or nothing.
 
@@ -167,47 +179,26 @@ def write_outputs(
     """
     folder = config.output_folder
     lang = config.outputs.language
-    minutes = assessment.standards.care_circle_min
-    gaps = export.gap_table(assessment.gaps, language=lang, care_circle_min=minutes)
+    circle = assessment.standards.care_circle_min
+    gaps = export.gap_table(assessment.gaps, language=lang, care_circle_min=circle)
     scorecard = export.scorecard_table(assessment.scorecard, language=lang)
     formats = config.outputs.formats
     names: list[str] = []
     with export.staged_folder(folder) as stage:
 
-        def save(name: str, writer: object, *args: object) -> None:
-            writer(*args, stage / name)  # type: ignore[operator]
+        def save(name: str, writer: object, *args: object, **kwargs: object) -> None:
+            writer(*args, stage / name, **kwargs)  # type: ignore[operator]
             names.append(name)
 
         if "csv" in formats:
             save("gaps.csv", export.save_csv, gaps)
             save("scorecard.csv", export.save_csv, scorecard)
         if "xlsx" in formats:
-            sheets = {
-                "缺口清单" if lang == "zh" else "gaps": gaps,
-                "评分卡" if lang == "zh" else "scorecard": scorecard,
-            }
-            if assessment.subdistricts is not None:
-                sheets["街道" if lang == "zh" else "subdistricts"] = assessment.subdistricts.drop(
-                    columns="geometry"
-                )
-            sheets["分类型覆盖" if lang == "zh" else "coverage by type"] = (
-                assessment.coverage_by_type
+            save(
+                "gaps.xlsx", export.save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang)
             )
-            if warnings:
-                sheets["注意" if lang == "zh" else "warnings"] = export.warnings_table(
-                    warnings, language=lang
-                )
-            save("gaps.xlsx", export.save_xlsx, sheets)
         if "gpkg" in formats:
-            gpkg = {
-                "gaps": assessment.gaps.to_crs("EPSG:4326"),
-                "communities": assessment.communities.to_crs("EPSG:4326"),
-                "facilities": assessment.facilities.to_crs("EPSG:4326"),
-                "isochrones": isochrones.to_crs("EPSG:4326"),
-            }
-            if assessment.subdistricts is not None:
-                gpkg["subdistricts"] = assessment.subdistricts.to_crs("EPSG:4326")
-            save("gaps.gpkg", export.save_gpkg, gpkg)
+            save("gaps.gpkg", export.save_gpkg, _gpkg_layers(assessment, isochrones))
         save(
             "scorecard.json",
             export.save_text,
@@ -235,6 +226,17 @@ def write_outputs(
                 )
             if "gpkg" in formats:
                 save("sites.gpkg", export.save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
+        if times is not None:
+            limit = max(assessment.standards.bands_min)
+            for group, surface in times.surfaces.items():
+                save(
+                    f"travel_time_{group}.tif",
+                    export.save_geotiff,
+                    surface,
+                    times.grid.transform,
+                    isochrones.crs,
+                    max_minutes=limit,
+                )
         if quality is not None:
             save("network_quality.json", export.save_text, json.dumps(quality, indent=2) + "\n")
         fmap = build_map(
@@ -252,3 +254,39 @@ def write_outputs(
     for path in written:
         log(f"wrote {path}")
     return written
+
+
+def _sheets(
+    assessment: Assessment,
+    gaps: pd.DataFrame,
+    scorecard: pd.DataFrame,
+    warnings: tuple[Finding, ...],
+    lang: str,
+) -> dict[str, pd.DataFrame]:
+    """The sheets of gaps.xlsx: gaps, scorecard, subdistricts, coverage by type, warnings."""
+    zh = lang == "zh"
+    sheets = {"缺口清单" if zh else "gaps": gaps, "评分卡" if zh else "scorecard": scorecard}
+    if assessment.subdistricts is not None:
+        sheets["街道" if zh else "subdistricts"] = assessment.subdistricts.drop(columns="geometry")
+    sheets["分类型覆盖" if zh else "coverage by type"] = assessment.coverage_by_type
+    if warnings:
+        sheets["注意" if zh else "warnings"] = export.warnings_table(warnings, language=lang)
+    return sheets
+
+
+def _gpkg_layers(
+    assessment: Assessment, isochrones: gpd.GeoDataFrame
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of gaps.gpkg in WGS84; isochrones simplified as on the map."""
+    shown = isochrones.assign(
+        geometry=for_display(isochrones.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
+    )
+    layers = {
+        "gaps": assessment.gaps,
+        "communities": assessment.communities,
+        "facilities": assessment.facilities,
+        "isochrones": shown,
+    }
+    if assessment.subdistricts is not None:
+        layers["subdistricts"] = assessment.subdistricts
+    return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}
