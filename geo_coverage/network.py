@@ -350,6 +350,111 @@ def _segments_from_osm_xml(path: Path) -> gpd.GeoDataFrame:
     return ox.graph_to_gdfs(G_walk, nodes=False, fill_edge_geometry=True).reset_index()
 
 
+def _segments_from_osmium(path: Path) -> gpd.GeoDataFrame:
+    """Read walkable streets from .osm or .osm.pbf at C++ speed (pyosmium), no graph library.
+
+    Applies the same walk rules as the osmnx path (``walkable_mask`` on the way tags)
+    and joins chains of street points that are not junctions into one edge each, as
+    osmnx's ``simplify_graph`` does, so both paths give the same network.
+    """
+    import osmium
+
+    reader = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    tags: list[dict[str, str | None]] = []
+    refs: list[int] = []
+    lon: list[float] = []
+    lat: list[float] = []
+    piece: list[int] = []
+    way_of_piece: list[int] = []
+    for way in reader:
+        tags.append({t: way.tags.get(t) for t in _WAY_TAGS})
+        way_of_piece.append(len(tags) - 1)
+        for node in way.nodes:
+            location = node.location
+            if not location.valid():  # a node outside the extract: the way breaks here
+                way_of_piece.append(len(tags) - 1)
+                continue
+            refs.append(node.ref)
+            lon.append(location.lon)
+            lat.append(location.lat)
+            piece.append(len(way_of_piece) - 1)
+    if not tags:
+        msg = f"{path}: no highways in this OSM file"
+        raise NetworkError(msg)
+    walk = walkable_mask(pd.DataFrame(tags))
+    log(f"{path.name}: {int(walk.sum()):,} of {len(tags):,} OSM ways are walkable")
+    refs_a, piece_a = np.array(refs, dtype=np.int64), np.array(piece, dtype=np.int64)
+    xy = np.column_stack([lon, lat])
+    same = (piece_a[1:] == piece_a[:-1]) & walk[np.array(way_of_piece)[piece_a[1:]]]
+    first = np.flatnonzero(same)
+    return _simplified(refs_a[first], refs_a[first + 1], xy[first], xy[first + 1])
+
+
+def _simplified(
+    u: NDArray[np.int64], v: NDArray[np.int64], uxy: NDArray, vxy: NDArray
+) -> gpd.GeoDataFrame:
+    """Join straight street segments into edges between junctions and dead ends.
+
+    A node with exactly two distinct neighbours is not a junction; every chain of such
+    nodes between two other nodes becomes one edge (osmnx's rule). Closed rings with no
+    junction at all are left out, as osmnx does.
+    """
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    pairs = pd.DataFrame({"a": a, "b": b, "ax": 0.0, "ay": 0.0, "bx": 0.0, "by": 0.0})
+    flip = u > v
+    pairs[["ax", "ay"]] = np.where(flip[:, None], vxy, uxy)
+    pairs[["bx", "by"]] = np.where(flip[:, None], uxy, vxy)
+    pairs = pairs[pairs["a"] != pairs["b"]].drop_duplicates(["a", "b"])
+    ids, inverse = np.unique(np.concatenate([pairs["a"], pairs["b"]]), return_inverse=True)
+    m = len(pairs)
+    ea, eb = inverse[:m], inverse[m:]
+    coords = np.empty((len(ids), 2))
+    coords[ea] = pairs[["ax", "ay"]].to_numpy()
+    coords[eb] = pairs[["bx", "by"]].to_numpy()
+    n = len(ids)
+    ends = np.concatenate([ea, eb])
+    degree = np.bincount(ends, minlength=n)
+    junction = degree != 2
+    incident = sparse.csr_matrix(
+        (np.tile(np.arange(m), 2) + 1, (ends, np.concatenate([eb, ea]))), shape=(n, n)
+    )
+    neighbours = np.split(incident.indices, incident.indptr[1:-1])
+    used: set[tuple[int, int]] = set()
+    out_u, out_v, out_geom = [], [], []
+    for start in np.flatnonzero(junction):
+        for nxt in neighbours[start]:
+            if (start, nxt) in used:
+                continue
+            chain = [start, nxt]
+            used.add((start, nxt))
+            while not junction[chain[-1]]:
+                here, before = chain[-1], chain[-2]
+                step = next(x for x in neighbours[here] if x != before)
+                chain.append(step)
+            used.add((chain[-1], chain[-2]))
+            out_u.append(ids[start])
+            out_v.append(ids[chain[-1]])
+            out_geom.append(coords[chain])
+    lengths = np.array([len(g) for g in out_geom], dtype=np.int64)
+    geometry = (
+        shapely.linestrings(
+            np.concatenate(out_geom), indices=np.repeat(np.arange(len(lengths)), lengths)
+        )
+        if out_geom
+        else []
+    )
+    return gpd.GeoDataFrame(
+        {"u": np.array(out_u, dtype=np.int64), "v": np.array(out_v, dtype=np.int64)},
+        geometry=geometry,
+        crs=WGS84,
+    )
+
+
 def _segments_from_pbf(path: Path) -> gpd.GeoDataFrame:
     """Read walkable segments from an .osm.pbf file via pyrosm, filtered like osmnx."""
     import pyrosm
@@ -786,11 +891,9 @@ def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:
     path = Path(cfg.path)
     name = path.name.lower()
     try:
-        if name.endswith(".pbf"):
-            return _segments_from_pbf(path)
         if name.endswith(".graphml"):
             return _segments_from_graphml(path)
-        return _segments_from_osm_xml(path)
+        return _segments_from_osmium(path)
     except NetworkError:
         raise
     except Exception as exc:

@@ -24,7 +24,7 @@ from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
 from .network import WalkNetwork, network_from_config
 from .reach import snap_points
 from .siting import SitingResult, propose_sites
-from .utils import log
+from .utils import log, timed
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class Result:
         written into the map, the scorecard and the XLSX.
     travel_times
         The travel-time surface of each facility group and its grid.
+    timings
+        Wall seconds per stage (inputs and network, assessment, isochrones, siting,
+        outputs).
     """
 
     assessment: Assessment
@@ -61,6 +64,7 @@ class Result:
     outputs: tuple[Path, ...]
     warnings: tuple[Finding, ...] = ()
     travel_times: TravelTimes | None = None
+    timings: dict[str, float] | None = None
 
 
 class Prepared(NamedTuple):
@@ -113,23 +117,60 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     """
     if not isinstance(config, CityConfig):
         config = load_config(config)
-    layers, network, quality = prepare(config)
-    standards = config.standards
-    assessment = assess(
+    timings: dict[str, float] = {}
+    with timed("inputs and network", timings):
+        layers, network, quality = prepare(config)
+    with timed("assessment", timings):
+        assessment = _assess(config, layers, network)
+    with timed("isochrones", timings):
+        times = _travel_times(config, layers, network, assessment)
+    isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
+    siting = None
+    if config.siting is not None:
+        with timed("siting", timings):
+            siting = propose_sites(
+                network,
+                assessment,
+                k=config.siting.k,
+                objective=config.siting.objective,
+                candidates=layers.candidates,
+                method=config.siting.method,
+                target_share=config.siting.target_share,
+            )
+    notes = [*layers.warnings, *assessment.warnings]
+    for note in notes:
+        log(f"warning: {note}", logging.WARNING)
+    found = tuple(notes)
+    outputs: tuple[Path, ...] = ()
+    if write:
+        with timed("outputs", timings):
+            outputs = write_outputs(config, assessment, isochrones, siting, quality, found, times)
+    return Result(assessment, isochrones, network, siting, quality, outputs, found, times, timings)
+
+
+def _assess(config: CityConfig, layers: Layers, network: WalkNetwork) -> Assessment:
+    return assess(
         network,
         layers,
-        standards,
+        config.standards,
         snap_limit_m=config.network.snap_limit_m,
         far_points=config.network.far_points,
         files=_files(config),
     )
+
+
+def _travel_times(
+    config: CityConfig, layers: Layers, network: WalkNetwork, assessment: Assessment
+) -> TravelTimes:
+    """Isochrones of the care circle and of each facility type (usable facilities only)."""
+    standards = config.standards
     fac = layers.facilities
     xy = shapely.get_coordinates(fac.geometry.to_numpy())
     types = fac["type"].to_numpy(dtype=object)
     usable = ~assessment.facilities["far_from_street"].to_numpy(dtype=bool)
     groups = {"care_circle": np.isin(types, standards.care_circle_types) & usable}
     groups |= {t: (types == t) & usable for t in sorted(set(types))}
-    times = travel_times(
+    return travel_times(
         network,
         groups,
         snap_points(network, xy[:, 0], xy[:, 1]),
@@ -138,28 +179,6 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
         max_offset_m=config.network.snap_limit_m,
         resolution_m=config.outputs.isochrone_resolution_m,
     )
-    isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
-    siting = None
-    if config.siting is not None:
-        siting = propose_sites(
-            network,
-            assessment,
-            k=config.siting.k,
-            objective=config.siting.objective,
-            candidates=layers.candidates,
-            method=config.siting.method,
-            target_share=config.siting.target_share,
-        )
-    notes = [*layers.warnings, *assessment.warnings]
-    for note in notes:
-        log(f"warning: {note}", logging.WARNING)
-    found = tuple(notes)
-    outputs = (
-        write_outputs(config, assessment, isochrones, siting, quality, found, times)
-        if write
-        else ()
-    )
-    return Result(assessment, isochrones, network, siting, quality, outputs, found, times)
 
 
 def write_outputs(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -44,3 +46,23 @@ def progress(items: Iterable[T], *, desc: str, total: int | None = None) -> Iter
     from tqdm.auto import tqdm
 
     yield from tqdm(items, desc=desc, total=total, leave=False)
+
+
+@contextlib.contextmanager
+def timed(stage: str, timings: dict[str, float]) -> Iterator[None]:
+    """Add the wall time of the ``with`` block to ``timings[stage]`` and log it.
+
+    Parameters
+    ----------
+    stage
+        The stage's name, e.g. "network".
+    timings
+        Where the seconds are added up.
+    """
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - start
+        timings[stage] = timings.get(stage, 0.0) + seconds
+        log(f"{stage}: {seconds:.2f} s", logging.DEBUG)
