@@ -55,19 +55,38 @@ class Origins:
 
 
 def _street_side_points(network: WalkNetwork, geoms: np.ndarray) -> np.ndarray:
-    """For polygons, the boundary point nearest to a walkable street; points stay as they are."""
+    """For polygons, where the compound meets its nearest walkable street; points stay.
+
+    A compound apart from every street starts at the point of its outline nearest
+    the street. A compound that streets pass through (paths inside it) starts on
+    such a street, at the point nearest the compound's centre; among several, the
+    one passing closest to the centre. The choice depends on geometry only, never on
+    the order or direction of the network's edges.
+    """
     out = np.array(geoms, dtype=object)
     is_poly = shapely.get_type_id(out) >= 3
-    if is_poly.any():
-        polys = out[is_poly]
-        (idx, edge), _ = network.edge_tree.query_nearest(
-            polys, return_distance=True, all_matches=False
-        )
-        lines = shapely.shortest_line(polys[idx], network.edge_geometry[edge])
-        starts = shapely.get_point(lines, 0)
-        poly_points = np.empty(len(polys), dtype=object)
-        poly_points[idx] = starts
-        out[is_poly] = poly_points
+    if not is_poly.any():
+        return out
+    polys = out[is_poly]
+    (idx, edge), dist = network.edge_tree.query_nearest(
+        polys, return_distance=True, all_matches=True
+    )
+    centre = shapely.centroid(polys)
+    crossing = dist <= 0.0
+    to_centre = shapely.distance(centre[idx], network.edge_geometry[edge])
+    key = np.where(crossing, to_centre, 0.0)
+    order = np.lexsort((edge, key, idx))  # per polygon: closest to the centre, then edge id
+    first = order[np.r_[True, idx[order][1:] != idx[order][:-1]]]
+    idx, edge, crossing = idx[first], edge[first], crossing[first]
+    lines = np.where(
+        crossing,
+        shapely.shortest_line(centre[idx], network.edge_geometry[edge]),
+        shapely.shortest_line(polys[idx], network.edge_geometry[edge]),
+    )
+    points = np.where(crossing, shapely.get_point(lines, -1), shapely.get_point(lines, 0))
+    poly_points = np.empty(len(polys), dtype=object)
+    poly_points[idx] = points
+    out[is_poly] = poly_points
     return out
 
 

@@ -292,8 +292,10 @@ class OutputConfig(_Strict):
     )
     tianditu_key: str | None = Field(None, description="your 天地图 key, for basemap: tianditu")
     offline: bool = Field(True, description="inline Leaflet so the map needs no internet")
-    isochrone_resolution_m: Annotated[float, Field(ge=2, le=100)] = Field(
-        10.0, description="cell size of the travel-time surface and isochrones, metres"
+    isochrone_resolution_m: Annotated[float, Field(ge=2, le=100)] | Literal["auto"] = Field(
+        "auto",
+        description="cell size of the travel-time surface and isochrones, metres; auto: "
+        "5 m for districts, 10 m for whole cities",
     )
 
     @model_validator(mode="after")

@@ -15,6 +15,9 @@ the budget (the step at most ``max_offset_m``). It is evaluated once on a grid:
 
 from __future__ import annotations
 
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +30,19 @@ from .network import WalkNetwork
 from .reach import Snapped, nearest_source_distances, take
 from .utils import progress
 
+FINE_RESOLUTION_M = 5.0
+"""Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""
 DEFAULT_RESOLUTION_M = 10.0
-"""Grid cell and street-sample spacing, metres."""
+"""Cell size of larger study areas, metres."""
+MAX_FINE_CELLS = 4_000_000
+"""The fine resolution is used while the grid stays within this many cells."""
+
+
+def auto_resolution(bounds: tuple[float, float, float, float]) -> float:
+    """5 m cells for districts (at most ``MAX_FINE_CELLS`` of them), 10 m for cities."""
+    minx, miny, maxx, maxy = bounds
+    cells = (maxx - minx) * (maxy - miny) / FINE_RESOLUTION_M**2
+    return FINE_RESOLUTION_M if cells <= MAX_FINE_CELLS else DEFAULT_RESOLUTION_M
 
 
 @dataclass(frozen=True)
@@ -106,9 +120,7 @@ def street_grid(
     first = np.repeat(np.cumsum(counts) - counts, counts)
     step = np.arange(len(edge_of)) - first
     along = length.repeat(counts) * step / (counts.repeat(counts) - 1)
-    xy = shapely.get_coordinates(
-        shapely.line_interpolate_point(network.edge_geometry[edge_of], along)
-    )
+    xy = points_along(network.edge_geometry[edges], np.repeat(np.arange(len(edges)), counts), along)
     cx = minx + (np.arange(cols) + 0.5) * resolution_m
     cy = maxy - (np.arange(rows) + 0.5) * resolution_m
     centres = np.column_stack([np.tile(cx, rows), np.repeat(cy, cols)])
@@ -128,6 +140,32 @@ def street_grid(
         cell_sample=np.where(found, nearest, -1).astype(np.int64),
         cell_step=np.where(found, distance, np.inf).astype(np.float32),
     )
+
+
+def points_along(
+    lines: NDArray[np.object_], line_of: NDArray[np.int64], along: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Coordinates of the points ``along`` metres from the start of ``lines[line_of]``.
+
+    Vectorised over all points: one search in the cumulative vertex distances
+    instead of a GEOS call per point. ``line_of`` must be sorted.
+    """
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    seg = np.hypot(*np.diff(coords, axis=0).T)
+    seg[owner[1:] != owner[:-1]] = 0.0  # no segment between two lines
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    start = cum[np.searchsorted(owner, np.arange(len(lines)))]
+    last = np.searchsorted(owner, np.arange(len(lines)), side="right") - 1
+    target = start[line_of] + along
+    # the segment holding each point: its end is the first vertex at or past the target
+    end = np.searchsorted(cum, target, side="left")
+    end = np.clip(end, np.searchsorted(owner, line_of) + 1, last[line_of])
+    begin = end - 1
+    span = cum[end] - cum[begin]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(span > 0, (target - cum[begin]) / span, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return coords[begin] + (coords[end] - coords[begin]) * t[:, None]
 
 
 def sample_walks(
@@ -226,7 +264,9 @@ def band_polygons(
                 inside.astype(np.uint8), mask=inside, transform=grid.transform
             )
         ]
-        out.append(shapely.union_all(parts) if len(parts) > 1 else parts[0])
+        # the connected regions of one mask never overlap (they meet at most at a
+        # corner), so together they are a valid MultiPolygon without any union
+        out.append(shapely.multipolygons(parts) if len(parts) > 1 else parts[0])
     return out
 
 
@@ -257,7 +297,7 @@ def travel_times(
     bands_min: tuple[float, ...],
     speed_m_s: float,
     max_offset_m: float = 150.0,
-    resolution_m: float = DEFAULT_RESOLUTION_M,
+    resolution_m: float | None = None,
 ) -> TravelTimes:
     """Isochrones of every group and band from one grid, one search per group.
 
@@ -276,7 +316,7 @@ def travel_times(
     max_offset_m
         Largest straight step from a street, metres.
     resolution_m
-        Grid cell size, metres.
+        Grid cell size, metres; None: ``auto_resolution`` of the study area.
 
     Returns
     -------
@@ -285,25 +325,35 @@ def travel_times(
     """
     limit_m = max(bands_min) * 60.0 * speed_m_s
     used = np.flatnonzero(np.any(np.array(list(groups.values())), axis=0)) if groups else []
+    bounds = _reach_bounds(
+        network, take(facilities, np.asarray(used, dtype=np.int64)), limit_m, max_offset_m
+    )
     grid = street_grid(
         network,
-        _reach_bounds(
-            network, take(facilities, np.asarray(used, dtype=np.int64)), limit_m, max_offset_m
-        ),
-        resolution_m=resolution_m,
+        bounds,
+        resolution_m=resolution_m or auto_resolution(bounds),
         max_offset_m=max_offset_m,
     )
     bands = tuple(sorted(bands_min, reverse=True))
-    rows, surfaces = [], {}
-    for name, mask in progress(groups.items(), desc="isochrones", total=len(groups)):
-        idx = np.flatnonzero(mask)
-        if len(idx) == 0:
-            continue
+    named = [(name, np.flatnonzero(mask)) for name, mask in groups.items() if mask.any()]
+
+    def one_group(idx: NDArray[np.int64]) -> tuple[NDArray[np.float32], list]:
         subset = take(facilities, idx)
         reach = nearest_source_distances(network, subset, limit_m=limit_m)
         minutes = surface_minutes(network, grid, reach.distance_m, subset, speed_m_s=speed_m_s)
+        return minutes, band_polygons(grid, minutes, bands)
+
+    # groups are independent: on all cores (the searches, array work and polygon
+    # tracing release the GIL for most of their time)
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # rasterio's polygon tracing says its in-memory raster has no transform when run
+        # in a worker thread; the transform is applied to the polygons all the same
+        warnings.filterwarnings("ignore", message="Dataset has no geotransform")
+        done = pool.map(one_group, [idx for _, idx in named])
+        results = list(progress(done, desc="isochrones", total=len(named)))
+    rows, surfaces = [], {}
+    for (name, _), (minutes, polygons) in zip(named, results, strict=True):
         surfaces[name] = minutes
-        polygons = band_polygons(grid, minutes, bands)
         rows += [
             {"group": name, "band_min": b, "geometry": g}
             for b, g in zip(bands, polygons, strict=True)

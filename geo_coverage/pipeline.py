@@ -177,7 +177,9 @@ def _travel_times(
         bands_min=standards.bands_min,
         speed_m_s=standards.walking_speed_m_s,
         max_offset_m=config.network.snap_limit_m,
-        resolution_m=config.outputs.isochrone_resolution_m,
+        resolution_m=None
+        if config.outputs.isochrone_resolution_m == "auto"
+        else float(config.outputs.isochrone_resolution_m),
     )
 
 

