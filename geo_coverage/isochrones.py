@@ -36,13 +36,23 @@ DEFAULT_RESOLUTION_M = 10.0
 """Cell size of larger study areas, metres."""
 MAX_FINE_CELLS = 4_000_000
 """The fine resolution is used while the grid stays within this many cells."""
+MAX_CELLS = 16_000_000
+"""Beyond this many 10 m cells (a whole prefecture), cells grow to stay within it."""
 
 
 def auto_resolution(bounds: tuple[float, float, float, float]) -> float:
-    """5 m cells for districts (at most ``MAX_FINE_CELLS`` of them), 10 m for cities."""
+    """Cell size for a study area: 5 m for districts, 10 m for cities, coarser beyond.
+
+    5 m while that makes at most ``MAX_FINE_CELLS`` cells, 10 m while at most
+    ``MAX_CELLS``, else the size (a whole metre) that keeps the grid at ``MAX_CELLS``.
+    """
     minx, miny, maxx, maxy = bounds
-    cells = (maxx - minx) * (maxy - miny) / FINE_RESOLUTION_M**2
-    return FINE_RESOLUTION_M if cells <= MAX_FINE_CELLS else DEFAULT_RESOLUTION_M
+    area = (maxx - minx) * (maxy - miny)
+    if area / FINE_RESOLUTION_M**2 <= MAX_FINE_CELLS:
+        return FINE_RESOLUTION_M
+    if area / DEFAULT_RESOLUTION_M**2 <= MAX_CELLS:
+        return DEFAULT_RESOLUTION_M
+    return float(np.ceil(np.sqrt(area / MAX_CELLS)))
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,11 @@ def test_points_along_equal_geos_interpolation_on_real_streets():
         shapely.line_interpolate_point(network.edge_geometry[edges][line_of], along)
     )
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_auto_resolution_by_the_size_of_the_study_area():
+    from geo_coverage.isochrones import auto_resolution
+
+    assert auto_resolution((0, 0, 3_000, 3_000)) == 5.0  # a district: 360,000 cells
+    assert auto_resolution((0, 0, 25_000, 25_000)) == 10.0  # a city: 6.25 million
+    assert auto_resolution((0, 0, 80_000, 80_000)) == 20.0  # a prefecture: 16 million
