@@ -34,7 +34,7 @@ FINE_RESOLUTION_M = 5.0
 """Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""
 DEFAULT_RESOLUTION_M = 10.0
 """Cell size of larger study areas, metres."""
-MAX_FINE_CELLS = 4_000_000
+MAX_FINE_CELLS = 1_000_000
 """The fine resolution is used while the grid stays within this many cells."""
 MAX_CELLS = 16_000_000
 """Beyond this many 10 m cells (a whole prefecture), cells grow to stay within it."""

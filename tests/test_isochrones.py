@@ -165,5 +165,6 @@ def test_auto_resolution_by_the_size_of_the_study_area():
     from geo_coverage.isochrones import auto_resolution
 
     assert auto_resolution((0, 0, 3_000, 3_000)) == 5.0  # a district: 360,000 cells
+    assert auto_resolution((0, 0, 8_000, 8_000)) == 10.0  # 2.6 million 5 m cells: 10 m
     assert auto_resolution((0, 0, 25_000, 25_000)) == 10.0  # a city: 6.25 million
     assert auto_resolution((0, 0, 80_000, 80_000)) == 20.0  # a prefecture: 16 million
