@@ -18,13 +18,16 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 from . import assess as assess
+from . import checks as checks
 from . import config as config
 from . import coords as coords
 from . import export as export
+from . import isochrones as isochrones
 from . import layers as layers
 from . import maps as maps
 from . import network as network
 from . import reach as reach
+from . import roads as roads
 from . import settings as settings
 from . import standards as standards
 from ._errors import ConfigError as ConfigError
@@ -48,14 +51,17 @@ __all__ = [
     "Result",
     "__version__",
     "assess",
+    "checks",
     "config",
     "coords",
     "export",
+    "isochrones",
     "layers",
     "load_config",
     "maps",
     "network",
     "reach",
+    "roads",
     "run",
     "settings",
     "standards",
