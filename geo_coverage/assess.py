@@ -404,8 +404,9 @@ def assess(
         for ftype in type_share:
             type_share[ftype] = np.where(not_assessed, np.nan, type_share[ftype])
     com = _area_standard(com, fac, standards)
-    com = _catchment_area(network, com, fac, fac_snap, origins, standards, circle_m)
-    fac = _facility_catchments(network, fac, fac_snap, com, origins, circle_m)
+    reach = community_reach(network, fac_snap, origins, circle_m)
+    com = _catchment_area(com, fac, reach, standards)
+    fac = _facility_catchments(fac, com, reach)
     subs = None
     if layers.subdistricts is not None:
         subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
@@ -518,28 +519,39 @@ def area_data_given(com: pd.DataFrame, fac: pd.DataFrame) -> bool:
     return bool(com["facility_area_m2"].notna().any() or fac["floor_area_m2"].notna().any())
 
 
-def _catchment_area(
-    network: WalkNetwork,
-    com: gpd.GeoDataFrame,
-    fac: gpd.GeoDataFrame,
-    fac_snap: Snapped,
-    origins: Origins,
-    standards: Standards,
-    circle_m: float,
-) -> gpd.GeoDataFrame:
-    """Catchment scope (two-step floating catchment): reachable m² per 100 households."""
-    com = com.copy()
-    idx = np.flatnonzero(fac["type"].isin(standards.care_circle_types).to_numpy())
-    pairs = pairs_within(network, take(fac_snap, idx), origins.snapped, limit_m=circle_m)
+def community_reach(
+    network: WalkNetwork, fac_snap: Snapped, origins: Origins, circle_m: float
+) -> pd.DataFrame:
+    """Every (facility, community) pair within the care circle, computed once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source`` (facility row), ``community`` (community row) and ``weight``, the
+        share of the community's households whose origin reaches the facility.
+    """
+    pairs = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
     pairs["community"] = origins.community[pairs["point"].to_numpy()]
     pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
-    # a community counts once per facility, with the share of its households that reach it
-    reach = pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
+    return pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
+
+
+def _catchment_area(
+    com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, reach: pd.DataFrame, standards: Standards
+) -> gpd.GeoDataFrame:
+    """Catchment scope (two-step floating catchment): reachable m² per 100 households.
+
+    Each care facility's floor area is shared among the households within its care
+    circle; each community adds up the shares of the facilities it reaches.
+    """
+    com = com.copy()
+    care = fac["type"].isin(standards.care_circle_types).to_numpy()
+    reach = reach[care[reach["source"].to_numpy()]].copy()
     hh = com["households"].to_numpy(dtype=float)
     reach["households"] = hh[reach["community"].to_numpy()] * reach["weight"].to_numpy()
     demand = reach.groupby("source")["households"].sum()
-    area = fac["floor_area_m2"].fillna(0).to_numpy()[idx]
-    ratio = pd.Series(area, index=np.arange(len(idx))) / demand.reindex(np.arange(len(idx)))
+    area = pd.Series(fac["floor_area_m2"].fillna(0).to_numpy())
+    ratio = area.reindex(demand.index) / demand
     reach["m2_per_household"] = ratio.reindex(reach["source"]).to_numpy() * reach["weight"]
     per_hh = reach.groupby("community")["m2_per_household"].sum().reindex(np.arange(len(com)))
     com["catchment_m2_per_100hh"] = np.round(per_hh.fillna(0).to_numpy() * 100.0, 2)
@@ -547,26 +559,17 @@ def _catchment_area(
         com["catchment_m2_per_100hh"] >= standards.area_per_100_households_m2 - 1e-9,
         dtype="boolean",
     )
-    if not fac["floor_area_m2"].iloc[idx].notna().any():  # no floor areas: no data, not zero
+    if not fac.loc[care, "floor_area_m2"].notna().any():  # no floor areas: no data, not zero
         com["catchment_m2_per_100hh"] = np.nan
         com["meets_area_catchment"] = pd.array([pd.NA] * len(com), dtype="boolean")
     return com
 
 
 def _facility_catchments(
-    network: WalkNetwork,
-    fac: gpd.GeoDataFrame,
-    fac_snap: Snapped,
-    com: gpd.GeoDataFrame,
-    origins: Origins,
-    circle_m: float,
+    fac: gpd.GeoDataFrame, com: gpd.GeoDataFrame, reach: pd.DataFrame
 ) -> gpd.GeoDataFrame:
     """Households and elderly within the care circle of each facility."""
     fac = fac.copy()
-    pairs = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
-    pairs["community"] = origins.community[pairs["point"].to_numpy()]
-    pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
-    reach = pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
     for col in ("households", "elderly"):
         values = com[col].fillna(0).to_numpy(dtype=float)[reach["community"].to_numpy()]
         total = pd.Series(values * reach["weight"].to_numpy()).groupby(reach["source"]).sum()
