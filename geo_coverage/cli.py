@@ -140,7 +140,7 @@ def _print_summary(result: object) -> None:
     q = result.network_quality  # type: ignore[attr-defined]
     print(
         f"  network: {q['nodes']:,} nodes, {q['edges']:,} edges, {q['km_per_km2']:.1f} km of "
-        f"walkable street per km² around the communities; {q['dropped_pieces']:.0f} "
+        f"walkable street per km² in the study area; {q['dropped_pieces']:.0f} "
         f"disconnected pieces ({q['dropped_nodes']:.0f} nodes) left out"
     )
     print(f"  gaps: {len(result.assessment.gaps)} communities")  # type: ignore[attr-defined]
