@@ -284,8 +284,14 @@ def network_quality(network: WalkNetwork, area: shapely.Geometry) -> dict[str, f
         area, the area in km², km per km², and ``sparse`` (1.0 when below
         ``SPARSE_KM_PER_KM2``, typical of OSM in smaller Chinese cities).
     """
-    inside = shapely.intersection(network.edge_geometry, area)
-    km = float(shapely.length(inside).sum()) / 1000.0
+    # prepared containment first; only the few edges crossing the boundary are cut
+    shapely.prepare(area)
+    edges = network.edge_geometry
+    whole = shapely.contains_properly(area, edges)
+    crossing = ~whole & shapely.intersects(area, edges)
+    metres = network.edge_length_m[whole].sum()
+    metres += shapely.length(shapely.intersection(edges[crossing], area)).sum()
+    km = float(metres) / 1000.0
     area_km2 = float(shapely.area(area)) / 1e6
     density = km / area_km2 if area_km2 else 0.0
     return {
