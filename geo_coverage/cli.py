@@ -48,20 +48,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .assess import assess
     from .config import load_config
-    from .pipeline import _files, prepare
+    from .pipeline import assess_city, prepare
 
     config = load_config(args.config)
     layers, network, _ = prepare(config)
-    assess(
-        network,
-        layers,
-        config.standards,
-        snap_limit_m=config.network.snap_limit_m,
-        far_points=config.network.far_points,
-        files=_files(config),
-    )
+    assess_city(config, layers, network)
     for warning in layers.warnings:
         print(f"warning: {warning}")
     print(

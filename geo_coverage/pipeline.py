@@ -121,7 +121,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     with timed("inputs and network", timings):
         layers, network, quality = prepare(config)
     with timed("assessment", timings):
-        assessment = _assess(config, layers, network)
+        assessment = assess_city(config, layers, network)
     with timed("isochrones", timings):
         times = _travel_times(config, layers, network, assessment)
     isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
@@ -148,7 +148,8 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     return Result(assessment, isochrones, network, siting, quality, outputs, found, times, timings)
 
 
-def _assess(config: CityConfig, layers: Layers, network: WalkNetwork) -> Assessment:
+def assess_city(config: CityConfig, layers: Layers, network: WalkNetwork) -> Assessment:
+    """Assess prepared layers on their network with the config's standards and settings."""
     return assess(
         network,
         layers,
