@@ -313,25 +313,28 @@ def save_csv(table: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
+XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+"""XlsxWriter settings: every text cell is a string, never a formula or a link."""
+
+
 def save_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write several tables as sheets of one XLSX workbook, atomically.
 
-    Every text cell is stored with the string type, so text from input files that
-    starts with ``=`` is shown as text and never evaluated as a formula.
+    Written with XlsxWriter told never to turn text into formulas or links, so text
+    from input files that starts with ``=`` is shown as text and never evaluated.
+    Headers are frozen and columns sized to their headers.
     """
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    engine_kwargs = {"options": XLSX_OPTIONS}
+    with (
+        atomic_path(path) as tmp,
+        pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs=engine_kwargs) as writer,
+    ):
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":  # openpyxl's guess for text starting with '='
-                        cell.data_type = "s"
-            sheet.freeze_panes = "A2"
-            for col, header in zip(sheet.columns, table.columns, strict=False):
-                sheet.column_dimensions[col[0].column_letter].width = min(
-                    max(10, 2 * len(str(header)) + 2), 60
-                )
+            sheet.freeze_panes(1, 0)
+            for col, header in enumerate(table.columns):
+                sheet.set_column(col, col, min(max(10, 2 * len(str(header)) + 2), 60))
     return Path(path)
 
 

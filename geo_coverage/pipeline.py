@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -250,15 +252,16 @@ def write_outputs(
                 save("sites.gpkg", export.save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
         if times is not None:
             limit = max(assessment.standards.bands_min)
-            for group, surface in times.surfaces.items():
-                save(
-                    f"travel_time_{group}.tif",
-                    export.save_geotiff,
-                    surface,
-                    times.grid.transform,
-                    isochrones.crs,
-                    max_minutes=limit,
+
+            def tif(item: tuple[str, np.ndarray]) -> str:
+                name = f"travel_time_{item[0]}.tif"
+                export.save_geotiff(
+                    item[1], times.grid.transform, isochrones.crs, stage / name, max_minutes=limit
                 )
+                return name
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GDAL compresses
+                names += list(pool.map(tif, times.surfaces.items()))
         if quality is not None:
             save("network_quality.json", export.save_text, json.dumps(quality, indent=2) + "\n")
         fmap = build_map(
