@@ -461,21 +461,6 @@ def _simplified(
     )
 
 
-def _segments_from_pbf(path: Path) -> gpd.GeoDataFrame:
-    """Read walkable segments from an .osm.pbf file via pyrosm, filtered like osmnx."""
-    import pyrosm
-
-    osm = pyrosm.OSM(str(path))
-    extra = ["area", "foot", "service", "sidewalk:both", "sidewalk:left", "sidewalk:right"]
-    _, edges = osm.get_network(network_type="all", nodes=True, extra_attributes=extra)
-    if edges is None or len(edges) == 0:
-        msg = f"{path}: no highways in this .osm.pbf file"
-        raise NetworkError(msg)
-    walk = edges[walkable_mask(edges)]
-    log(f"{path.name}: {len(walk):,} of {len(edges):,} OSM way segments are walkable")
-    return walk[["u", "v", "length", "geometry"]].reset_index(drop=True)
-
-
 def _segments_from_graphml(path: Path) -> gpd.GeoDataFrame:
     """Read segments from a GraphML saved by osmnx (assumed to be a walking network)."""
     import osmnx as ox

@@ -105,11 +105,13 @@ def read_road_layer(
         raise NetworkError(msg) from None
     frame = frame.reset_index(drop=True)
     frame["feature"] = np.arange(1, len(frame) + 1)
-    lines = frame[frame.geometry.notna()]
-    lines = lines[shapely.get_type_id(lines.geometry.to_numpy()) != 0]
+    lines = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     kind = set(lines.geom_type.unique())
     if len(lines) == 0 or not kind <= {"LineString", "MultiLineString", "LinearRing"}:
-        msg = f"{path}: a road layer must hold lines, found {sorted(kind) or 'nothing'}"
+        msg = (
+            f"{path}: a road layer must hold lines, found {sorted(kind) or 'nothing'}; "
+            "export the road centre lines (道路中心线), not points or areas"
+        )
         raise NetworkError(msg)
     walkable = _walkable(lines, options.exclude, path)
     notes = []

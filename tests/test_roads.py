@@ -235,3 +235,19 @@ def test_verdicts_on_a_road_layer_equal_the_osm_run(tmp_path):
     got = run(own, write=False).assessment.communities.set_index("id")
     assert (got["covered"] == reference["covered"]).all()
     np.testing.assert_allclose(got["walk_min"], reference["walk_min"], atol=0.01)
+
+
+def test_road_layer_mistakes_are_named(tmp_path):
+    lines = gpd.GeoDataFrame({"层": ["x"]}, geometry=[line((0, 0), (100, 0))], crs=CRS)
+    lines.to_file(tmp_path / "roads.gpkg", driver="GPKG")
+    with pytest.raises(NetworkError, match=r"network\.level_column '层次' is not in the layer"):
+        network_from_file(tmp_path / "roads.gpkg", crs=CRS, level_column="层次")
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    points.to_file(tmp_path / "points.gpkg", driver="GPKG")
+    with pytest.raises(
+        NetworkError, match=r"points\.gpkg: a road layer must hold lines, found \['Point'\]"
+    ):
+        network_from_file(tmp_path / "points.gpkg", crs=CRS)
+    (tmp_path / "broken.geojson").write_text("{not json", encoding="utf-8")
+    with pytest.raises(NetworkError, match=r"broken\.geojson: cannot read the road layer"):
+        network_from_file(tmp_path / "broken.geojson", crs=CRS)
