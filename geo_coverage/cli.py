@@ -141,7 +141,8 @@ def _print_summary(result: object) -> None:
         unit = "elderly" if siting.objective == "elderly" else "households"
         print(
             f"  proposed sites: {len(siting.sites)} ({siting.solution.method}), covering "
-            f"{siting.solution.covered:,.0f} of {siting.demand_total:,.0f} unserved {unit}"
+            f"{siting.solution.covered:,.0f} of {siting.demand_total:,.0f} unserved {unit} "
+            f"({siting.demand_reachable:,.0f} within reach of any candidate site)"
         )
     for path in result.outputs:  # type: ignore[attr-defined]
         print(f"  wrote {path}")

