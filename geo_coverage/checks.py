@@ -100,12 +100,15 @@ def system_fit(
     Returns
     -------
     SystemFit or None
-        None when the layer has fewer than ``MIN_POINTS`` features.
+        None when the layer has fewer than ``MIN_POINTS`` point features (polygon
+        layers are not judged).
     """
-    if len(layer_wgs84) < MIN_POINTS:
+    # only point features: a compound polygon's inside lies away from the streets by
+    # design, and in a regular street grid a shifted one can sit just as far from them
+    points = layer_wgs84.geometry[layer_wgs84.geom_type.eq("Point").to_numpy()]
+    if len(points) < MIN_POINTS:
         return None
-    step = max(1, len(layer_wgs84) // SAMPLE_POINTS)
-    points = layer_wgs84.geometry.iloc[::step].representative_point()
+    points = points.iloc[:: max(1, len(points) // SAMPLE_POINTS)]
     lon, lat = points.x.to_numpy(), points.y.to_numpy()
     raw_x, raw_y = _from_wgs84(lon, lat, declared)
     medians = {}

@@ -15,10 +15,13 @@ the budget (the step at most ``max_offset_m``). It is evaluated once on a grid:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,10 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from . import settings
 from .network import WalkNetwork
 from .reach import Snapped, nearest_source_distances, take
-from .utils import progress
+from .utils import log, progress, write_atomically
 
 FINE_RESOLUTION_M = 5.0
 """Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""
@@ -81,7 +85,7 @@ class StreetGrid:
     shape: tuple[int, int]
     sample_edge: NDArray[np.int64]
     sample_along: NDArray[np.float64]
-    cell_sample: NDArray[np.int64]
+    cell_sample: NDArray[np.int32]
     cell_step: NDArray[np.float32]
 
     @property
@@ -147,9 +151,64 @@ def street_grid(
         shape=(rows, cols),
         sample_edge=edge_of.astype(np.int64),
         sample_along=along,
-        cell_sample=np.where(found, nearest, -1).astype(np.int64),
+        cell_sample=np.where(found, nearest, -1).astype(np.int32),
         cell_step=np.where(found, distance, np.inf).astype(np.float32),
     )
+
+
+_GRID_CACHE_VERSION = 1
+GRID_CACHE_ENTRIES = 8
+"""Street grids kept in the cache (the most recently used)."""
+
+_GRID_FIELDS = ("sample_edge", "sample_along", "cell_sample", "cell_step")
+
+
+def cached_street_grid(
+    network: WalkNetwork,
+    bounds: tuple[float, float, float, float],
+    *,
+    resolution_m: float,
+    max_offset_m: float,
+) -> StreetGrid:
+    """``street_grid``, kept in the cache folder for the next run of the same city.
+
+    The grid depends only on the street geometry, the study area, the cell size and the
+    step-off cap, so a run that changes households, floor areas or facility types (but
+    not where facilities stand) reuses it. The key hashes all of those; a damaged entry
+    is rebuilt. Off when ``settings.use_cache`` is False.
+    """
+    if not settings.use_cache:
+        return street_grid(network, bounds, resolution_m=resolution_m, max_offset_m=max_offset_m)
+    digest = hashlib.blake2b(digest_size=12)
+    coords = shapely.get_coordinates(network.edge_geometry)
+    for part in (network.edge_u, network.edge_v, network.edge_length_m, coords):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    digest.update(repr((_GRID_CACHE_VERSION, bounds, resolution_m, max_offset_m)).encode())
+    path = settings.cache_folder / "grids" / f"{digest.hexdigest()}.npz"
+    if path.is_file():
+        try:
+            with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
+                rows, cols = (int(v) for v in saved["shape"])
+                arrays = {name: saved[name] for name in _GRID_FIELDS}
+            path.touch()
+            origin = (float(bounds[0]), float(bounds[3]))
+            return StreetGrid(origin, float(resolution_m), (rows, cols), **arrays)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            log(f"street grid cache entry {path} is damaged ({exc}); rebuilding it")
+    grid = street_grid(network, bounds, resolution_m=resolution_m, max_offset_m=max_offset_m)
+    arrays = {name: getattr(grid, name) for name in _GRID_FIELDS}
+    write_atomically(path, lambda tmp: _save_npz(tmp, shape=np.array(grid.shape), **arrays))
+    for old in sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)[
+        :-GRID_CACHE_ENTRIES
+    ]:
+        old.unlink(missing_ok=True)
+    return grid
+
+
+def _save_npz(path: Path, **arrays: NDArray) -> None:
+    """Write plain arrays as an uncompressed ``.npz``."""
+    with path.open("wb") as f:
+        np.savez(f, **arrays)
 
 
 def points_along(
@@ -260,19 +319,25 @@ def band_polygons(
     list of shapely.Geometry
         One (Multi)Polygon per band, in the network CRS, in the order of ``bands_min``.
     """
+    from affine import Affine
     from rasterio import features
 
+    # trace only the window of cells the largest band reaches
+    reached = minutes <= max(bands_min, default=-np.inf)
+    rows, cols = np.flatnonzero(reached.any(axis=1)), np.flatnonzero(reached.any(axis=0))
     out = []
+    if len(rows) == 0:
+        return [shapely.MultiPolygon() for _ in bands_min]
+    window = minutes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    transform = grid.transform @ Affine.translation(cols[0], rows[0])
     for band in bands_min:
-        inside = minutes <= band
+        inside = window <= band
         if not inside.any():
             out.append(shapely.MultiPolygon())
             continue
         parts = [
             shapely.geometry.shape(geom)
-            for geom, _ in features.shapes(
-                inside.astype(np.uint8), mask=inside, transform=grid.transform
-            )
+            for geom, _ in features.shapes(inside.view(np.uint8), mask=inside, transform=transform)
         ]
         # the connected regions of one mask never overlap (they meet at most at a
         # corner), so together they are a valid MultiPolygon without any union
@@ -338,7 +403,7 @@ def travel_times(
     bounds = _reach_bounds(
         network, take(facilities, np.asarray(used, dtype=np.int64)), limit_m, max_offset_m
     )
-    grid = street_grid(
+    grid = cached_street_grid(
         network,
         bounds,
         resolution_m=resolution_m or auto_resolution(bounds),

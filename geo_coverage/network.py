@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from . import settings
 from ._errors import NetworkError
 from .config import CityConfig, NetworkConfig
 from .coords import projected_crs_for
-from .utils import log
+from .utils import log, write_atomically
 
 WGS84 = "EPSG:4326"
 _CACHE_VERSION = "3"
@@ -842,15 +840,8 @@ def _read_cached(path: Path) -> WalkNetwork | None:
 
 
 def _write_cached(network: WalkNetwork, path: Path) -> None:
-    """Write a cache entry under a unique temporary name, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_network(network, tmp)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    """Write a cache entry atomically (concurrent runs leave one whole entry)."""
+    write_atomically(path, lambda tmp: save_network(network, tmp))
 
 
 def network_from_file(path: str | Path, *, crs: Any = "auto", **options: Any) -> WalkNetwork:

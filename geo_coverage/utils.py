@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from . import settings
@@ -66,3 +69,25 @@ def timed(stage: str, timings: dict[str, float]) -> Iterator[None]:
         seconds = time.perf_counter() - start
         timings[stage] = timings.get(stage, 0.0) + seconds
         log(f"{stage}: {seconds:.2f} s", logging.DEBUG)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file under a unique temporary name beside it, then rename it into place.
+
+    Readers never see a half-written file, and concurrent writers leave one whole file.
+
+    Parameters
+    ----------
+    path
+        The file to (re)place.
+    write
+        Writes the content to the temporary path it is given.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_coverage.isochrones import band_polygons, street_grid, surface_minutes, travel_times
+from geo_coverage.isochrones import (
+    band_polygons,
+    cached_street_grid,
+    street_grid,
+    surface_minutes,
+    travel_times,
+)
 from geo_coverage.network import network_from_arrays, network_from_file
 from geo_coverage.reach import (
     nearest_source_distances,
@@ -168,3 +174,26 @@ def test_auto_resolution_by_the_size_of_the_study_area():
     assert auto_resolution((0, 0, 8_000, 8_000)) == 10.0  # 2.6 million 5 m cells: 10 m
     assert auto_resolution((0, 0, 25_000, 25_000)) == 10.0  # a city: 6.25 million
     assert auto_resolution((0, 0, 80_000, 80_000)) == 20.0  # a prefecture: 16 million
+
+
+def test_the_street_grid_is_reused_by_the_next_run_and_rebuilt_when_damaged(
+    grid_city, tmp_path, monkeypatch
+):
+    from geo_coverage import settings
+
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    bounds = (-5, -5, 205, 205)
+    fresh = street_grid(grid_city, bounds, resolution_m=10.0, max_offset_m=40.0)
+    first = cached_street_grid(grid_city, bounds, resolution_m=10.0, max_offset_m=40.0)
+    (entry,) = (tmp_path / "grids").glob("*.npz")
+    again = cached_street_grid(grid_city, bounds, resolution_m=10.0, max_offset_m=40.0)
+    for grid in (first, again):
+        assert (grid.origin, grid.shape) == (fresh.origin, fresh.shape)
+        np.testing.assert_array_equal(grid.cell_sample, fresh.cell_sample)
+        np.testing.assert_array_equal(grid.cell_step, fresh.cell_step)
+    entry.write_bytes(entry.read_bytes()[:100])  # a run killed mid-write on another disk
+    rebuilt = cached_street_grid(grid_city, bounds, resolution_m=10.0, max_offset_m=40.0)
+    np.testing.assert_array_equal(rebuilt.cell_sample, fresh.cell_sample)
+    # another cell size or study area is another entry
+    cached_street_grid(grid_city, bounds, resolution_m=5.0, max_offset_m=40.0)
+    assert len(list((tmp_path / "grids").glob("*.npz"))) == 2
