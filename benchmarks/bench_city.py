@@ -132,6 +132,7 @@ def make_city(folder: Path, nodes: int, compounds: int, facilities: int, seed: i
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
+sys.path.insert(0, sys.argv[4])  # benchmarks/, for the old isochrone path
 import numpy as np
 from geo_coverage import settings
 settings.show_progress = False
@@ -146,7 +147,8 @@ out = {"total": total, "stages": result.timings,
        "sizes_mb": {p.name: p.stat().st_size / 1e6 for p in result.outputs}}
 if sys.argv[3] == "compare":
     from geo_coverage.maps import build_map, map_html
-    from geo_coverage.reach import isochrones_by_group, snap_points
+    from geo_coverage.engine import snap_points
+    from old_isochrones import isochrones_by_group
     from geo_coverage.isochrones import travel_times
     import shapely
     t = time.perf_counter()
@@ -171,7 +173,7 @@ print("RESULT " + json.dumps(out))
 def run_child(config: Path, cache: Path, mode: str) -> dict:
     """Run the pipeline in a fresh process and return its measurements."""
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(config), str(cache), mode],
+        [sys.executable, "-c", CHILD, str(config), str(cache), mode, str(Path(__file__).parent)],
         capture_output=True,
         text=True,
         check=True,

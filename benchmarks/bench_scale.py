@@ -14,18 +14,18 @@ import time
 
 import numpy as np
 import shapely
+from old_isochrones import isochrones_per_source
 from scipy.sparse import csgraph
 
 from geo_coverage import settings
-from geo_coverage.network import network_from_arrays
-from geo_coverage.reach import (
-    _with_sources,
-    isochrones_per_source,
+from geo_coverage.engine import (
+    _network_with_sources,
     nearest_source_distances,
     nearest_source_from_points,
     snap_points,
     take,
 )
+from geo_coverage.network import network_from_arrays
 
 SPACING_M = 100.0
 SPEED_M_S = 1.0
@@ -93,8 +93,8 @@ def main() -> None:
         lambda: nearest_source_distances(net, fac, limit_m=limit_m),
         t,
     )
-    augmented = _with_sources(net, fac)
-    virtual = np.arange(net.n_nodes, net.n_nodes + len(fac))
+    augmented = _network_with_sources(net, fac)
+    virtual = np.arange(net.n_nodes + 1, net.n_nodes + 1 + len(fac))
     timed(
         "bare scipy dijkstra on the same (augmented) arrays",
         lambda: csgraph.dijkstra(augmented, indices=virtual, min_only=True, limit=limit_m),

@@ -21,6 +21,7 @@ from . import assess as assess
 from . import checks as checks
 from . import config as config
 from . import coords as coords
+from . import engine as engine
 from . import export as export
 from . import isochrones as isochrones
 from . import layers as layers
@@ -54,6 +55,7 @@ __all__ = [
     "checks",
     "config",
     "coords",
+    "engine",
     "export",
     "isochrones",
     "layers",

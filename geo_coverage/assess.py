@@ -1,245 +1,30 @@
 """Assess coverage against the standards: care circle, area standard, subdistrict checks.
 
-Takes the walking network and the projected layers, prices every community origin
-to the nearest facility of each group with one multi-source search per group, and
-turns the results into per-community verdicts, a scorecard and a gap list.
-Coverage always comes from network travel times, never from drawn polygons.
+Reads the walks of the reach stage (every community origin's walk to the nearest
+facility of each group, and the care-circle catchment pairs) and turns them into
+per-community verdicts, a scorecard and a gap list. Coverage always comes from
+network travel times, never from drawn polygons.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Finding, LayerError
-from .layers import ROW_COL, Layers
+from ._errors import Finding
+from .engine import nearest_source_from_points, take
+from .layers import Layers
 from .network import WalkNetwork
-from .reach import (
-    Snapped,
-    nearest_source_distances,
-    nearest_source_from_points,
-    pairs_within,
-    snap_points,
-    take,
-)
+from .reach import Origins, Reach, reach_city
 from .standards import FACILITY_TYPES, Standards
-
-SEARCH_LIMIT_MIN = 60.0
-"""Nearest-facility times are searched up to this walk, minutes (beyond: reported as '>60')."""
-
-
-@dataclass(frozen=True)
-class Origins:
-    """Where walks start: community entrances or a point on each compound's street side.
-
-    Attributes
-    ----------
-    community
-        Row index (into the communities frame) of each origin.
-    weight
-        Share of its community's households that start at this origin (sums to 1).
-    snapped
-        The origins snapped to the network.
-    points
-        Origin points in the network CRS.
-    """
-
-    community: np.ndarray
-    weight: np.ndarray
-    snapped: Snapped
-    points: np.ndarray
-
-
-def _street_side_points(network: WalkNetwork, geoms: np.ndarray) -> np.ndarray:
-    """For polygons, where the compound meets its nearest walkable street; points stay.
-
-    A compound apart from every street starts at the point of its outline nearest
-    the street. A compound that streets pass through (paths inside it) starts on
-    such a street, at the point nearest the compound's centre; among several, the
-    one passing closest to the centre. The choice depends on geometry only, never on
-    the order or direction of the network's edges.
-    """
-    out = np.array(geoms, dtype=object)
-    is_poly = shapely.get_type_id(out) >= 3
-    if not is_poly.any():
-        return out
-    polys = out[is_poly]
-    (idx, edge), dist = network.edge_tree.query_nearest(
-        polys, return_distance=True, all_matches=True
-    )
-    centre = shapely.centroid(polys)
-    crossing = dist <= 0.0
-    to_centre = shapely.distance(centre[idx], network.edge_geometry[edge])
-    key = np.where(crossing, to_centre, 0.0)
-    order = np.lexsort((edge, key, idx))  # per polygon: closest to the centre, then edge id
-    first = order[np.r_[True, idx[order][1:] != idx[order][:-1]]]
-    idx, edge, crossing = idx[first], edge[first], crossing[first]
-    lines = np.where(
-        crossing,
-        shapely.shortest_line(centre[idx], network.edge_geometry[edge]),
-        shapely.shortest_line(polys[idx], network.edge_geometry[edge]),
-    )
-    points = np.where(crossing, shapely.get_point(lines, -1), shapely.get_point(lines, 0))
-    poly_points = np.empty(len(polys), dtype=object)
-    poly_points[idx] = points
-    out[is_poly] = poly_points
-    return out
-
-
-def community_origins(
-    network: WalkNetwork, communities: gpd.GeoDataFrame, entrances: gpd.GeoDataFrame | None = None
-) -> Origins:
-    """Build the origins of every community.
-
-    Communities with entrances start at their entrances (households split by the
-    entrances' ``households`` where given, else equally); the others start at the
-    point of their polygon nearest a walkable street (or at their point).
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    communities
-        Communities in the network CRS.
-    entrances
-        Optional entrance points in the network CRS with ``community_id``.
-
-    Returns
-    -------
-    Origins
-        One or more origins per community.
-    """
-    ids = communities["id"].astype(str).to_numpy()
-    parts_c: list[np.ndarray] = []
-    parts_w: list[np.ndarray] = []
-    parts_p: list[np.ndarray] = []
-    has_entrance = np.zeros(len(ids), dtype=bool)
-    if entrances is not None and len(entrances):
-        pos = pd.Series(np.arange(len(ids)), index=ids)
-        comm = pos.loc[entrances["community_id"].astype(str)].to_numpy()
-        hh = entrances["households"].to_numpy(dtype=float)
-        frame = pd.DataFrame({"c": comm, "hh": hh})
-        given = frame.groupby("c")["hh"].transform(lambda s: s.notna().all() and s.sum() > 0)
-        count = frame.groupby("c")["hh"].transform("size")
-        total = frame.groupby("c")["hh"].transform("sum")
-        weight = np.where(given.astype(bool), hh / total.where(total > 0, 1), 1.0 / count)
-        parts_c.append(comm)
-        parts_w.append(np.asarray(weight, dtype=float))
-        parts_p.append(entrances.geometry.to_numpy())
-        has_entrance[comm] = True
-    rest = np.flatnonzero(~has_entrance)
-    parts_c.append(rest)
-    parts_w.append(np.ones(len(rest)))
-    parts_p.append(_street_side_points(network, communities.geometry.to_numpy()[rest]))
-    points = np.concatenate(parts_p)
-    xy = shapely.get_coordinates(points)
-    return Origins(
-        community=np.concatenate(parts_c).astype(np.int64),
-        weight=np.concatenate(parts_w),
-        snapped=snap_points(network, xy[:, 0], xy[:, 1]),
-        points=points,
-    )
-
-
-def unreachable(snapped: Snapped, mask: np.ndarray) -> Snapped:
-    """The snapped points with those under ``mask`` cut off: no walk starts or ends there."""
-    if not mask.any():
-        return snapped
-    inf = np.where(mask, np.inf, 0.0)
-    return replace(
-        snapped,
-        offset_m=snapped.offset_m + inf,
-        to_u_m=snapped.to_u_m + inf,
-        to_v_m=snapped.to_v_m + inf,
-    )
-
-
-def check_snap_distances(
-    snapped: Snapped,
-    frame: gpd.GeoDataFrame,
-    rows: np.ndarray,
-    *,
-    file: str,
-    limit_m: float,
-    flagged: str = "",
-) -> list[Finding]:
-    """Report points farther than ``limit_m`` from any walkable street (never snapped silently).
-
-    Parameters
-    ----------
-    snapped
-        The snapped points.
-    frame
-        The layer the points come from (for ``source_row``).
-    rows
-        Row index into ``frame`` of each snapped point.
-    file
-        The layer's file, for the message.
-    limit_m
-        The snap limit, metres.
-    flagged
-        With ``far_points: flag``, what happens to such a point (the message then
-        reports it instead of asking for a fix).
-
-    Returns
-    -------
-    list of Finding
-        One per point beyond the limit.
-    """
-    far = np.flatnonzero(snapped.offset_m > limit_m)
-    if flagged:
-        return [
-            Finding(
-                file,
-                int(frame[ROW_COL].iloc[rows[i]]),
-                "geometry",
-                f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the "
-                f"nearest walkable street (network.snap_limit_m: {limit_m:,.0f}): {flagged}",
-            )
-            for i in far
-        ]
-    return [
-        Finding(
-            file,
-            int(frame[ROW_COL].iloc[rows[i]]),
-            "geometry",
-            f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the nearest "
-            f"walkable street (network.snap_limit_m: {limit_m:,.0f}). Either its coordinates "
-            "are wrong (GCJ-02 vs WGS84? lon/lat swapped?), or the network maps main roads "
-            "only (common in OSM of smaller towns): then add the compound's own roads "
-            "(network.extra_paths), raise network.snap_limit_m, or set "
-            "'network.far_points: flag' to list such points as not assessed and go on",
-        )
-        for i in far
-    ]
 
 
 def _minutes(distance_m: np.ndarray, speed_m_s: float) -> np.ndarray:
     return distance_m / speed_m_s / 60.0
-
-
-def _group_times(
-    network: WalkNetwork,
-    facilities: gpd.GeoDataFrame,
-    fac_snap: Snapped,
-    origins: Origins,
-    types: tuple[str, ...],
-    limit_m: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from each origin to the nearest facility whose type is in ``types``."""
-    mask = facilities["type"].isin(types).to_numpy()
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        n = len(origins.community)
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    subset = take(fac_snap, idx)
-    reach = nearest_source_distances(network, subset, limit_m=limit_m)
-    dist, nearest = nearest_source_from_points(network, reach, origins.snapped, subset)
-    return dist, np.where(nearest >= 0, idx[np.clip(nearest, 0, None)], -1)
 
 
 def _per_community(origins: Origins, n: int, values: np.ndarray, how: str) -> np.ndarray:
@@ -273,6 +58,8 @@ class Assessment:
         One row per walk origin: ``community`` (row in ``communities``), ``weight``
         (its share of the households), ``x``, ``y`` (network CRS), ``walk_m`` to the
         nearest care-circle facility, ``covered`` and ``assessed``.
+    reach
+        The walks the assessment read (snapped points, group searches, catchment pairs).
     warnings
         Points left out with ``far_points: flag``, each located.
     gaps
@@ -290,6 +77,7 @@ class Assessment:
     gaps: gpd.GeoDataFrame
     standards: Standards
     origins: pd.DataFrame
+    reach: Reach
     warnings: tuple[Finding, ...] = ()
 
 
@@ -298,11 +86,16 @@ def assess(
     layers: Layers,
     standards: Standards,
     *,
+    reach: Reach | None = None,
     snap_limit_m: float = 300.0,
     far_points: str = "error",
     files: dict[str, str] | None = None,
 ) -> Assessment:
     """Run every check of the standards on a city.
+
+    Every walk comes from ``reach`` (the reach stage); the assessment itself searches
+    nothing. Without one, the reach stage runs here with ``snap_limit_m``,
+    ``far_points`` and ``files``.
 
     Parameters
     ----------
@@ -312,6 +105,8 @@ def assess(
         Input layers in the network CRS.
     standards
         Thresholds to apply.
+    reach
+        The walks of this city (``reach.reach_city`` with the same layers and standards).
     snap_limit_m
         Origins and facilities farther than this from a walkable street are "far".
     far_points
@@ -331,48 +126,29 @@ def assess(
     LayerError
         Points lie beyond the snap limit.
     """
-    files = files or {}
+    if reach is None:
+        reach = reach_city(
+            network,
+            layers,
+            standards,
+            snap_limit_m=snap_limit_m,
+            far_points=far_points,
+            files=files,
+        )
     fac = layers.facilities.copy()
     com = layers.communities.copy()
     speed = standards.walking_speed_m_s
-    circle_m = standards.care_circle_min * 60.0 * speed
-    limit_m = max(SEARCH_LIMIT_MIN, standards.care_circle_min) * 60.0 * speed
-
-    fac_xy = shapely.get_coordinates(fac.geometry.to_numpy())
-    fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
-    origins = community_origins(network, com, layers.entrances)
-    flag = far_points == "flag"
-    findings = check_snap_distances(
-        fac_snap,
-        fac,
-        np.arange(len(fac)),
-        file=files.get("facilities", "facilities"),
-        limit_m=snap_limit_m,
-        flagged="left out of every walk (serves no one in this run)" if flag else "",
-    )
-    findings += check_snap_distances(
-        origins.snapped,
-        com,
-        origins.community,
-        file=files.get("communities", "communities"),
-        limit_m=snap_limit_m,
-        flagged="the community is listed as not assessed (无法评估)" if flag else "",
-    )
-    if findings and not flag:
-        raise LayerError(findings)
-    fac["street_distance_m"] = fac_snap.offset_m.round(1)
-    fac["far_from_street"] = fac_snap.offset_m > snap_limit_m
-    fac_snap = unreachable(fac_snap, fac["far_from_street"].to_numpy())
-    origin_offset = origins.snapped.offset_m
-    origin_far = origin_offset > snap_limit_m
-    origins = replace(origins, snapped=unreachable(origins.snapped, origin_far))
+    circle_m = reach.circle_m
+    origins = reach.origins
+    origin_far = reach.origin_far
+    fac["street_distance_m"] = reach.facility_offset_m.round(1)
+    fac["far_from_street"] = reach.facility_far
     n = len(com)
-    com["street_distance_m"] = _per_community(origins, n, origin_offset, "max").round(1)
+    com["street_distance_m"] = _per_community(origins, n, reach.origin_offset_m, "max").round(1)
     com["assessed"] = _per_community(origins, n, origin_far.astype(float), "max") == 0
 
-    dist, nearest = _group_times(
-        network, fac, fac_snap, origins, standards.care_circle_types, limit_m
-    )
+    care = reach.group(standards.care_circle_types)
+    dist, nearest = care.origin_m, care.origin_nearest
     covered_share = _per_community(origins, n, dist <= circle_m, "share")
     best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
     best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
@@ -384,12 +160,12 @@ def assess(
     com["covered_share"] = covered_share.round(4)
     com["covered"] = covered_share >= 1.0 - 1e-9
 
-    dc_dist, _ = _group_times(network, fac, fac_snap, origins, standards.day_care_types, limit_m)
+    dc_dist = reach.group(standards.day_care_types).origin_m
     com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= 1 - 1e-9
     type_share: dict[str, np.ndarray] = {}
     for ftype in FACILITY_TYPES:
         if (fac["type"] == ftype).any():
-            d, _ = _group_times(network, fac, fac_snap, origins, (ftype,), limit_m)
+            d = reach.group(ftype).origin_m
             com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(
                 2
             )
@@ -404,12 +180,11 @@ def assess(
         for ftype in type_share:
             type_share[ftype] = np.where(not_assessed, np.nan, type_share[ftype])
     com = _area_standard(com, fac, standards)
-    reach = community_reach(network, fac_snap, origins, circle_m)
-    com = _catchment_area(com, fac, reach, standards)
-    fac = _facility_catchments(fac, com, reach)
+    com = _catchment_area(com, fac, reach.catchment, standards)
+    fac = _facility_catchments(fac, com, reach.catchment)
     subs = None
     if layers.subdistricts is not None:
-        subs = _subdistricts(network, layers.subdistricts, com, fac, fac_snap, standards)
+        subs = _subdistricts(network, layers.subdistricts, com, fac, reach, standards)
     com = _reasons(com, subs, standards)
     scorecard = build_scorecard(com, fac, subs, standards)
     gaps = com[com["reasons_zh"] != ""].sort_values(
@@ -437,7 +212,8 @@ def assess(
         gaps.reset_index(drop=True),
         standards,
         origin_table,
-        tuple(findings),
+        reach,
+        reach.findings,
     )
 
 
@@ -519,23 +295,6 @@ def area_data_given(com: pd.DataFrame, fac: pd.DataFrame) -> bool:
     return bool(com["facility_area_m2"].notna().any() or fac["floor_area_m2"].notna().any())
 
 
-def community_reach(
-    network: WalkNetwork, fac_snap: Snapped, origins: Origins, circle_m: float
-) -> pd.DataFrame:
-    """Every (facility, community) pair within the care circle, computed once.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``source`` (facility row), ``community`` (community row) and ``weight``, the
-        share of the community's households whose origin reaches the facility.
-    """
-    pairs = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
-    pairs["community"] = origins.community[pairs["point"].to_numpy()]
-    pairs["weight"] = origins.weight[pairs["point"].to_numpy()]
-    return pairs.groupby(["source", "community"], as_index=False)["weight"].sum()
-
-
 def _catchment_area(
     com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, reach: pd.DataFrame, standards: Standards
 ) -> gpd.GeoDataFrame:
@@ -582,7 +341,7 @@ def _subdistricts(
     subs: gpd.GeoDataFrame,
     com: gpd.GeoDataFrame,
     fac: gpd.GeoDataFrame,
-    fac_snap: Snapped,
+    reach: Reach,
     standards: Standards,
 ) -> gpd.GeoDataFrame:
     """Per subdistrict: centres, coverage shares, beds per 1000 elderly, health co-location."""
@@ -601,12 +360,14 @@ def _subdistricts(
     fsub = fac_sub.to_numpy()
     rows = []
     centre = fac["type"].eq("centre").to_numpy()
-    health = np.flatnonzero(fac["type"].eq("health").to_numpy())
     colocated = np.zeros(len(fac), dtype=bool)
-    if centre.any() and len(health):
-        reach = nearest_source_distances(network, take(fac_snap, health))
+    if centre.any() and fac["type"].eq("health").any():
+        health = reach.group("health")
         d, _ = nearest_source_from_points(
-            network, reach, take(fac_snap, np.flatnonzero(centre)), take(fac_snap, health)
+            network,
+            health.nodes,
+            take(reach.facilities, np.flatnonzero(centre)),
+            take(reach.facilities, health.members),
         )
         colocated[np.flatnonzero(centre)] = (
             d <= standards.health_colocation_min * 60 * standards.walking_speed_m_s

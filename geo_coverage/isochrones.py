@@ -30,8 +30,8 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from . import settings
+from .engine import Snapped, nearest_source_distances, take
 from .network import WalkNetwork
-from .reach import Snapped, nearest_source_distances, take
 from .utils import log, progress, write_atomically
 
 FINE_RESOLUTION_M = 5.0
@@ -373,6 +373,7 @@ def travel_times(
     speed_m_s: float,
     max_offset_m: float = 150.0,
     resolution_m: float | None = None,
+    node_distances: dict[str, NDArray[np.float64]] | None = None,
 ) -> TravelTimes:
     """Isochrones of every group and band from one grid, one search per group.
 
@@ -392,6 +393,10 @@ def travel_times(
         Largest straight step from a street, metres.
     resolution_m
         Grid cell size, metres; None: ``auto_resolution`` of the study area.
+    node_distances
+        Group name -> every node's walk to the group's nearest facility, already
+        searched (the reach stage) at least as far as the largest band; searched here
+        when None.
 
     Returns
     -------
@@ -399,10 +404,17 @@ def travel_times(
         Polygons, surfaces and the grid.
     """
     limit_m = max(bands_min) * 60.0 * speed_m_s
-    used = np.flatnonzero(np.any(np.array(list(groups.values())), axis=0)) if groups else []
-    bounds = _reach_bounds(
-        network, take(facilities, np.asarray(used, dtype=np.int64)), limit_m, max_offset_m
-    )
+    named = [(name, np.flatnonzero(mask)) for name, mask in groups.items() if mask.any()]
+    if node_distances is None:
+        node_distances = {
+            name: nearest_source_distances(
+                network, take(facilities, idx), limit_m=limit_m
+            ).distance_m
+            for name, idx in named
+        }
+    distances = [node_distances[name] for name, _ in named]
+    used = np.unique(np.concatenate([idx for _, idx in named])) if named else np.empty(0, int)
+    bounds = _reach_bounds(network, take(facilities, used), distances, limit_m, max_offset_m)
     grid = cached_street_grid(
         network,
         bounds,
@@ -410,12 +422,11 @@ def travel_times(
         max_offset_m=max_offset_m,
     )
     bands = tuple(sorted(bands_min, reverse=True))
-    named = [(name, np.flatnonzero(mask)) for name, mask in groups.items() if mask.any()]
 
-    def one_group(idx: NDArray[np.int64]) -> tuple[NDArray[np.float32], list]:
+    def one_group(item: tuple[NDArray[np.int64], NDArray[np.float64]]) -> tuple:
+        idx, distance_m = item
         subset = take(facilities, idx)
-        reach = nearest_source_distances(network, subset, limit_m=limit_m)
-        minutes = surface_minutes(network, grid, reach.distance_m, subset, speed_m_s=speed_m_s)
+        minutes = surface_minutes(network, grid, distance_m, subset, speed_m_s=speed_m_s)
         return minutes, band_polygons(grid, minutes, bands)
 
     # groups are independent: on all cores (the searches, array work and polygon
@@ -424,7 +435,7 @@ def travel_times(
         # rasterio's polygon tracing says its in-memory raster has no transform when run
         # in a worker thread; the transform is applied to the polygons all the same
         warnings.filterwarnings("ignore", message="Dataset has no geotransform")
-        done = pool.map(one_group, [idx for _, idx in named])
+        done = pool.map(one_group, [(idx, d) for (_, idx), d in zip(named, distances, strict=True)])
         results = list(progress(done, desc="isochrones", total=len(named)))
     rows, surfaces = [], {}
     for (name, _), (minutes, polygons) in zip(named, results, strict=True):
@@ -438,17 +449,22 @@ def travel_times(
 
 
 def _reach_bounds(
-    network: WalkNetwork, sources: Snapped, limit_m: float, margin_m: float
+    network: WalkNetwork,
+    sources: Snapped,
+    distances: list[NDArray[np.float64]],
+    limit_m: float,
+    margin_m: float,
 ) -> tuple[float, float, float, float]:
-    """The study area: every street touching a node the sources reach, plus ``margin_m``.
+    """The study area: every street touching a node within ``limit_m``, plus ``margin_m``.
 
     Edges leaving a reached node are included whole, since a walk may end partway
     along them; the margin holds the straight step off the street.
     """
     if len(sources) == 0:
         return network.bounds
-    reach = nearest_source_distances(network, sources, limit_m=limit_m)
-    hit = np.isfinite(reach.distance_m)
+    hit = np.zeros(network.n_nodes, dtype=bool)
+    for distance_m in distances:
+        hit |= distance_m <= limit_m
     edges = np.flatnonzero(hit[network.edge_u] | hit[network.edge_v])
     edges = np.union1d(edges, sources.edge)
     minx, miny, maxx, maxy = shapely.total_bounds(network.edge_geometry[edges])

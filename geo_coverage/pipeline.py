@@ -13,7 +13,6 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from . import export
 from ._errors import Finding
@@ -24,7 +23,7 @@ from .isochrones import TravelTimes, for_display, travel_times
 from .layers import Layers, layers_from_config
 from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
 from .network import WalkNetwork, network_from_config
-from .reach import snap_points
+from .reach import Reach, reach_city
 from .siting import SitingResult, propose_sites
 from .utils import log, timed
 
@@ -122,10 +121,12 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     timings: dict[str, float] = {}
     with timed("inputs and network", timings):
         layers, network, quality = prepare(config)
+    with timed("reach", timings):
+        reach = reach_of(config, layers, network)
     with timed("assessment", timings):
-        assessment = assess_city(config, layers, network)
+        assessment = assess(network, layers, config.standards, reach=reach)
     with timed("isochrones", timings):
-        times = _travel_times(config, layers, network, assessment)
+        times = _travel_times(config, layers, network, reach)
     isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
     siting = None
     if config.siting is not None:
@@ -150,9 +151,9 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     return Result(assessment, isochrones, network, siting, quality, outputs, found, times, timings)
 
 
-def assess_city(config: CityConfig, layers: Layers, network: WalkNetwork) -> Assessment:
-    """Assess prepared layers on their network with the config's standards and settings."""
-    return assess(
+def reach_of(config: CityConfig, layers: Layers, network: WalkNetwork) -> Reach:
+    """The reach stage of a city: snapped points and walks, with the config's settings."""
+    return reach_city(
         network,
         layers,
         config.standards,
@@ -162,27 +163,32 @@ def assess_city(config: CityConfig, layers: Layers, network: WalkNetwork) -> Ass
     )
 
 
+def assess_city(config: CityConfig, layers: Layers, network: WalkNetwork) -> Assessment:
+    """Reach and assess prepared layers on their network with the config's settings."""
+    return assess(network, layers, config.standards, reach=reach_of(config, layers, network))
+
+
 def _travel_times(
-    config: CityConfig, layers: Layers, network: WalkNetwork, assessment: Assessment
+    config: CityConfig, layers: Layers, network: WalkNetwork, reach: Reach
 ) -> TravelTimes:
-    """Isochrones of the care circle and of each facility type (usable facilities only)."""
+    """Isochrones of the care circle and of each facility type, from the reach's walks."""
     standards = config.standards
-    fac = layers.facilities
-    xy = shapely.get_coordinates(fac.geometry.to_numpy())
-    types = fac["type"].to_numpy(dtype=object)
-    usable = ~assessment.facilities["far_from_street"].to_numpy(dtype=bool)
-    groups = {"care_circle": np.isin(types, standards.care_circle_types) & usable}
-    groups |= {t: (types == t) & usable for t in sorted(set(types))}
+    types = layers.facilities["type"].to_numpy(dtype=object)
+    usable = ~reach.facility_far
+    keys = {"care_circle": standards.care_circle_types}
+    keys |= {t: t for t in sorted(set(types))}
+    groups = {name: np.isin(types, key) & usable for name, key in keys.items()}
     return travel_times(
         network,
         groups,
-        snap_points(network, xy[:, 0], xy[:, 1]),
+        reach.facilities,
         bands_min=standards.bands_min,
         speed_m_s=standards.walking_speed_m_s,
-        max_offset_m=config.network.snap_limit_m,
+        max_offset_m=reach.step_off_m,
         resolution_m=None
         if config.outputs.isochrone_resolution_m == "auto"
         else float(config.outputs.isochrone_resolution_m),
+        node_distances={name: reach.group(key).nodes.distance_m for name, key in keys.items()},
     )
 
 

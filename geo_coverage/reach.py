@@ -1,757 +1,431 @@
-"""Travel times on the walking network: snapping, nearest-facility times and isochrones.
+"""The reach stage: who can walk to which facilities, computed once per run.
 
-The search is one multi-source Dijkstra over the network's CSR matrix: every
-facility becomes a virtual source node joined to both ends of the edge it snaps
-to, with the off-network walk and the walk along the edge as the joining costs, so
-the whole city's nearest-facility time (and which facility) comes out of a single
-``scipy.sparse.csgraph.dijkstra(..., min_only=True)`` call. Origins are then
-priced from the two ends of their own edge, plus the direct walk along that edge
-when a facility sits on the same edge.
+Snaps every facility and every community origin to the walking network (once),
+checks that none lies beyond the snap limit, and runs one multi-source search per
+facility group (the care circle, day care, and each facility type; groups with the
+same members share one search). It also finds every facility × community pair within
+the care circle. Assessment, isochrones and siting all read this one result, so a
+walk is priced the same way everywhere — including the one step-off rule: a point
+more than ``step_off_m`` (``network.snap_limit_m``) from every street is not reached.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
+from ._errors import Finding, LayerError
+from .engine import (
+    NodeReach,
+    Snapped,
+    nearest_source_distances,
+    nearest_source_from_points,
+    pairs_within,
+    snap_points,
+    take,
+)
+from .layers import ROW_COL, Layers
 from .network import WalkNetwork
-from .utils import progress
+from .standards import Standards
+
+SEARCH_LIMIT_MIN = 60.0
+"""Nearest-facility times are searched up to this walk, minutes (beyond: reported as '>60')."""
 
 
 @dataclass(frozen=True)
-class Snapped:
-    """Points attached to their nearest network edge.
+class Origins:
+    """Where walks start: community entrances or a point on each compound's street side.
 
     Attributes
     ----------
-    edge
-        Index of the nearest edge of each point.
-    along_m
-        Distance from the edge's ``u`` end to the snap point, along the edge, metres.
-    offset_m
-        Straight-line distance from the point to the edge (the off-network walk), metres.
-    to_u_m, to_v_m
-        Walk from the point to the edge's u and v ends: offset plus the walk along it.
-    """
-
-    edge: NDArray[np.int64]
-    along_m: NDArray[np.float64]
-    offset_m: NDArray[np.float64]
-    to_u_m: NDArray[np.float64]
-    to_v_m: NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.edge)
-
-
-def snap_points(network: WalkNetwork, x: NDArray[np.float64], y: NDArray[np.float64]) -> Snapped:
-    """Snap points to the nearest edge (not merely the nearest node) with a spatial index.
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    x, y
-        Point coordinates in the network CRS, metres.
-
-    Returns
-    -------
-    Snapped
-        Nearest edge, position along it and off-network distance of each point.
-    """
-    points = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    if len(points) == 0:
-        empty = np.empty(0)
-        return Snapped(np.empty(0, dtype=np.int64), empty, empty, empty, empty)
-    (point_idx, edge_idx), dist = network.edge_tree.query_nearest(
-        points, return_distance=True, all_matches=False
-    )
-    edge = np.empty(len(points), dtype=np.int64)
-    offset = np.empty(len(points))
-    edge[point_idx] = edge_idx
-    offset[point_idx] = dist
-    along = shapely.line_locate_point(network.edge_geometry[edge], points)
-    length = network.edge_length_m[edge]
-    along = np.clip(along, 0.0, length)
-    return Snapped(edge, along, offset, offset + along, offset + (length - along))
-
-
-def take(snapped: Snapped, idx: NDArray[np.int64]) -> Snapped:
-    """Return the snapped points at positions ``idx``."""
-    return Snapped(*(getattr(snapped, f)[idx] for f in Snapped.__dataclass_fields__))
-
-
-def _with_sources(
-    base: sparse.csr_matrix,
-    ends: NDArray[np.int64],
-    to_u_m: NDArray[np.float64],
-    to_v_m: NDArray[np.float64],
-) -> sparse.csr_matrix:
-    """Return ``base`` plus one isolated node and one row per source joined to its edge.
-
-    The isolated node (index ``n``) has no edges: it stands for "off this graph" and is
-    always unreachable. Source ``i`` becomes node ``n + 1 + i``, joined to the ends
-    ``ends[i]`` (node indices; negative ends are left out) at the given walks.
-    """
-    n, k = base.shape[0], len(ends)
-    weights = np.maximum(np.column_stack([to_u_m, to_v_m]), 1e-9)
-    keep = ends >= 0
-    counts = keep.sum(axis=1)
-    indptr = np.concatenate([base.indptr, [base.indptr[-1]], base.indptr[-1] + np.cumsum(counts)])
-    indices = np.concatenate([base.indices, ends[keep].astype(base.indices.dtype)])
-    data = np.concatenate([base.data, weights[keep]])
-    return sparse.csr_matrix((data, indices, indptr), shape=(n + 1 + k, n + 1 + k))
-
-
-def _network_with_sources(network: WalkNetwork, sources: Snapped) -> sparse.csr_matrix:
-    """The network's CSR with the sources joined (see ``_with_sources``)."""
-    ends = np.column_stack([network.edge_u[sources.edge], network.edge_v[sources.edge]])
-    return _with_sources(network.csr, ends, sources.to_u_m, sources.to_v_m)
-
-
-@dataclass(frozen=True)
-class NodeReach:
-    """Walking distance from every node to its nearest source.
-
-    Attributes
-    ----------
-    distance_m
-        Network walking distance to the nearest source, metres (inf beyond the limit).
-    nearest
-        Index (into the sources) of the nearest source, -1 beyond the limit.
-    """
-
-    distance_m: NDArray[np.float64]
-    nearest: NDArray[np.int64]
-
-
-def nearest_source_distances(
-    network: WalkNetwork, sources: Snapped, *, limit_m: float = np.inf
-) -> NodeReach:
-    """Walking distance from every node to the nearest source, in one multi-source pass.
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    sources
-        Snapped sources (e.g. all facilities of one type).
-    limit_m
-        Stop the search at this distance, metres; nodes farther away get inf.
-
-    Returns
-    -------
-    NodeReach
-        Distance to and index of the nearest source for every node.
-    """
-    n = network.n_nodes
-    if len(sources) == 0:
-        return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
-    graph = _network_with_sources(network, sources)
-    dist, _, origin = csgraph.dijkstra(
-        graph,
-        directed=True,
-        indices=np.arange(n + 1, n + 1 + len(sources)),
-        min_only=True,
-        return_predecessors=True,
-        limit=limit_m,
-    )
-    nearest = np.where(origin[:n] >= 0, origin[:n] - n - 1, -1).astype(np.int64)
-    return NodeReach(dist[:n], nearest)
-
-
-def nearest_source_from_points(
-    network: WalkNetwork, reach: NodeReach, points: Snapped, sources: Snapped
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Walking distance from each snapped point to its nearest source.
-
-    Counts the off-network walk from the point to its edge, the walk along the edge
-    to either end, the node distances of ``reach``, and the direct walk along the
-    edge when a source sits on the same edge as the point.
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    reach
-        Node distances from ``nearest_source_distances`` for ``sources``.
+    community
+        Row index (into the communities frame) of each origin.
+    weight
+        Share of its community's households that start at this origin (sums to 1).
+    snapped
+        The origins snapped to the network.
     points
-        The snapped origins.
-    sources
-        The snapped sources used to compute ``reach``.
-
-    Returns
-    -------
-    distance_m, nearest
-        Metres to the nearest source (inf if none within the search limit) and its index.
+        Origin points in the network CRS.
     """
-    u = network.edge_u[points.edge]
-    v = network.edge_v[points.edge]
-    via_u = reach.distance_m[u] + points.to_u_m
-    via_v = reach.distance_m[v] + points.to_v_m
-    distance = np.minimum(via_u, via_v)
-    nearest = np.where(via_u <= via_v, reach.nearest[u], reach.nearest[v])
-    if len(sources) and len(points):
-        pairs = pd.DataFrame({"edge": points.edge, "p": np.arange(len(points))}).merge(
-            pd.DataFrame({"edge": sources.edge, "s": np.arange(len(sources))}), on="edge"
-        )
-        if len(pairs):
-            p, s = pairs["p"].to_numpy(), pairs["s"].to_numpy()
-            direct = (
-                points.offset_m[p]
-                + np.abs(points.along_m[p] - sources.along_m[s])
-                + sources.offset_m[s]
-            )
-            best = pd.DataFrame({"p": p, "s": s, "d": direct}).sort_values(["p", "d", "s"])
-            best = best.drop_duplicates("p")
-            p, s, d = best["p"].to_numpy(), best["s"].to_numpy(), best["d"].to_numpy()
-            better = d < distance[p]
-            distance[p[better]] = d[better]
-            nearest[p[better]] = s[better]
-    nearest = np.where(np.isfinite(distance), nearest, -1)
-    return distance, nearest.astype(np.int64)
+
+    community: np.ndarray
+    weight: np.ndarray
+    snapped: Snapped
+    points: np.ndarray
 
 
-def source_distances(
-    network: WalkNetwork, sources: Snapped, *, limit_m: float
-) -> NDArray[np.float64]:
-    """Walking distance from each source separately to every node (for per-source isochrones).
+def _street_side_points(network: WalkNetwork, geoms: np.ndarray) -> np.ndarray:
+    """For polygons, where the compound meets its nearest walkable street; points stay.
 
-    Parameters
-    ----------
-    network
-        The walking network.
-    sources
-        Snapped sources; keep batches small, the result is dense (sources × nodes).
-    limit_m
-        Search limit, metres.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (len(sources), n_nodes), inf beyond the limit.
+    A compound apart from every street starts at the point of its outline nearest
+    the street. A compound that streets pass through (paths inside it) starts on
+    such a street, at the point nearest the compound's centre; among several, the
+    one passing closest to the centre. The choice depends on geometry only, never on
+    the order or direction of the network's edges.
     """
-    n = network.n_nodes
-    graph = _network_with_sources(network, sources)
-    dist = csgraph.dijkstra(
-        graph, directed=True, indices=np.arange(n + 1, n + 1 + len(sources)), limit=limit_m
+    out = np.array(geoms, dtype=object)
+    is_poly = shapely.get_type_id(out) >= 3
+    if not is_poly.any():
+        return out
+    polys = out[is_poly]
+    (idx, edge), dist = network.edge_tree.query_nearest(
+        polys, return_distance=True, all_matches=True
     )
-    return dist[:, :n]
-
-
-def _cut_lines(lines: NDArray[np.object_], keep_m: NDArray[np.float64]) -> NDArray[np.object_]:
-    """Return the first ``keep_m`` metres of each line (vectorised substring from the start)."""
-    coords, index = shapely.get_coordinates(lines, return_index=True)
-    seg = np.hypot(*np.diff(coords, axis=0).T)
-    same = index[1:] == index[:-1]
-    seg = np.where(same, seg, 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    starts = np.searchsorted(index, np.arange(len(lines)))
-    cum = cum - cum[starts][index]
-    limit = np.asarray(keep_m)[index]
-    inside = cum <= limit
-    # the first vertex past the limit is replaced by the interpolated cut point
-    nxt = np.zeros(len(coords), dtype=bool)
-    nxt[1:] = (~inside[1:]) & inside[:-1] & same
-    prev_xy = np.vstack([coords[:1], coords[:-1]])
-    prev_cum = np.concatenate([[0.0], cum[:-1]])
-    step = cum - prev_cum
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(nxt & (step > 0), (limit - prev_cum) / step, 0.0)
-    cut_xy = prev_xy + (coords - prev_xy) * t[:, None]
-    keep = inside | nxt
-    out_xy = np.where(nxt[:, None], cut_xy, coords)[keep]
-    out_index = index[keep]
-    counts = np.bincount(out_index, minlength=len(lines))
-    out = np.empty(len(lines), dtype=object)
-    ok = counts >= 2
-    if ok.any():
-        out[ok] = shapely.linestrings(out_xy[ok[out_index]], indices=out_index[ok[out_index]])
+    centre = shapely.centroid(polys)
+    crossing = dist <= 0.0
+    to_centre = shapely.distance(centre[idx], network.edge_geometry[edge])
+    key = np.where(crossing, to_centre, 0.0)
+    order = np.lexsort((edge, key, idx))  # per polygon: closest to the centre, then edge id
+    first = order[np.r_[True, idx[order][1:] != idx[order][:-1]]]
+    idx, edge, crossing = idx[first], edge[first], crossing[first]
+    lines = np.where(
+        crossing,
+        shapely.shortest_line(centre[idx], network.edge_geometry[edge]),
+        shapely.shortest_line(polys[idx], network.edge_geometry[edge]),
+    )
+    points = np.where(crossing, shapely.get_point(lines, -1), shapely.get_point(lines, 0))
+    poly_points = np.empty(len(polys), dtype=object)
+    poly_points[idx] = points
+    out[is_poly] = poly_points
     return out
 
 
-def reached_pieces(
-    network: WalkNetwork,
-    distance_m: NDArray[np.float64],
-    budget_m: float,
-    *,
-    edges: NDArray[np.int64] | None = None,
-) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
-    """Street pieces reachable within ``budget_m``, each running away from the source.
+def community_origins(
+    network: WalkNetwork, communities: gpd.GeoDataFrame, entrances: gpd.GeoDataFrame | None = None
+) -> Origins:
+    """Build the origins of every community.
 
-    Every edge is split where walks from its two ends meet, so along each piece the
-    walking distance grows from the piece's start; partial edges are cut exactly where
-    the budget runs out.
+    Communities with entrances start at their entrances (households split by the
+    entrances' ``households`` where given, else equally); the others start at the
+    point of their polygon nearest a walkable street (or at their point).
 
     Parameters
     ----------
     network
         The walking network.
-    distance_m
-        Network distance of every node from the source(s), metres.
-    budget_m
-        Walking distance allowed, metres.
-    edges
-        Only consider these edges (e.g. those touching reached nodes); default all.
+    communities
+        Communities in the network CRS.
+    entrances
+        Optional entrance points in the network CRS with ``community_id``.
 
     Returns
     -------
-    lines, start_m
-        LineStrings in the network CRS and the walking distance at the start of each.
+    Origins
+        One or more origins per community.
     """
-    if edges is None:
-        edges = np.arange(network.n_edges)
-    du = distance_m[network.edge_u[edges]]
-    dv = distance_m[network.edge_v[edges]]
-    length = network.edge_length_m[edges]
-    with np.errstate(invalid="ignore"):
-        meet = np.clip((dv + length - du) / 2.0, 0.0, length)
-        from_u = np.clip(np.minimum(meet, budget_m - du), 0.0, length)
-        from_v = np.clip(np.minimum(length - meet, budget_m - dv), 0.0, length)
-    geoms = network.edge_geometry[edges]
-    part_u = from_u > 0
-    part_v = from_v > 0
-    lines = np.concatenate(
-        [
-            _cut_lines(geoms[part_u], from_u[part_u]),
-            _cut_lines(shapely.reverse(geoms[part_v]), from_v[part_v]),
-        ]
+    ids = communities["id"].astype(str).to_numpy()
+    parts_c: list[np.ndarray] = []
+    parts_w: list[np.ndarray] = []
+    parts_p: list[np.ndarray] = []
+    has_entrance = np.zeros(len(ids), dtype=bool)
+    if entrances is not None and len(entrances):
+        pos = pd.Series(np.arange(len(ids)), index=ids)
+        comm = pos.loc[entrances["community_id"].astype(str)].to_numpy()
+        hh = entrances["households"].to_numpy(dtype=float)
+        frame = pd.DataFrame({"c": comm, "hh": hh})
+        given = frame.groupby("c")["hh"].transform(lambda s: s.notna().all() and s.sum() > 0)
+        count = frame.groupby("c")["hh"].transform("size")
+        total = frame.groupby("c")["hh"].transform("sum")
+        weight = np.where(given.astype(bool), hh / total.where(total > 0, 1), 1.0 / count)
+        parts_c.append(comm)
+        parts_w.append(np.asarray(weight, dtype=float))
+        parts_p.append(entrances.geometry.to_numpy())
+        has_entrance[comm] = True
+    rest = np.flatnonzero(~has_entrance)
+    parts_c.append(rest)
+    parts_w.append(np.ones(len(rest)))
+    parts_p.append(_street_side_points(network, communities.geometry.to_numpy()[rest]))
+    points = np.concatenate(parts_p)
+    xy = shapely.get_coordinates(points)
+    return Origins(
+        community=np.concatenate(parts_c).astype(np.int64),
+        weight=np.concatenate(parts_w),
+        snapped=snap_points(network, xy[:, 0], xy[:, 1]),
+        points=points,
     )
-    start = np.concatenate([du[part_u], dv[part_v]])
-    ok = ~shapely.is_missing(lines)
-    return lines[ok], start[ok]
 
 
-def reached_lines(
-    network: WalkNetwork, distance_m: NDArray[np.float64], budget_m: float
-) -> NDArray[np.object_]:
-    """Street pieces reachable within ``budget_m`` (see ``reached_pieces``), lines only."""
-    return reached_pieces(network, distance_m, budget_m)[0]
+def unreachable(snapped: Snapped, mask: np.ndarray) -> Snapped:
+    """The snapped points with those under ``mask`` cut off: no walk starts or ends there."""
+    if not mask.any():
+        return snapped
+    inf = np.where(mask, np.inf, 0.0)
+    return replace(
+        snapped,
+        offset_m=snapped.offset_m + inf,
+        to_u_m=snapped.to_u_m + inf,
+        to_v_m=snapped.to_v_m + inf,
+    )
 
 
-def isochrone_polygon(
-    network: WalkNetwork,
-    distance_m: NDArray[np.float64],
-    budget_m: float,
+def check_snap_distances(
+    snapped: Snapped,
+    frame: gpd.GeoDataFrame,
+    rows: np.ndarray,
     *,
-    sources: Snapped | None = None,
-    max_offset_m: float = 150.0,
-    resolution_m: float = 10.0,
-) -> shapely.Geometry:
-    """Polygon of every place reachable within ``budget_m``, drawn by the verdict's own rule.
-
-    A place is reachable when the walk along the network to its nearest street point,
-    plus the straight step from that street point to the place, fits in the budget.
-    The streets near the reached area are sampled every ``resolution_m`` metres; each
-    sample's Voronoi cell holds the places whose nearest street point it is, and the
-    polygon is the union of each reached sample's cell clipped to a circle of the
-    walk it has left (at most ``max_offset_m``). So the polygon and the travel-time
-    verdicts agree up to the sampling resolution.
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    distance_m
-        Node distances from the source(s), metres.
-    budget_m
-        Walking distance allowed, metres.
-    sources
-        The source(s): walks along their own street start at the snap point.
-    max_offset_m
-        Largest step off the network drawn, metres (use the snap limit).
-    resolution_m
-        Spacing of street samples, metres.
-
-    Returns
-    -------
-    shapely.Geometry
-        A (Multi)Polygon in the network CRS; empty when nothing is reached.
-    """
-    return isochrone_polygons(
-        network,
-        distance_m,
-        (budget_m,),
-        sources=sources,
-        max_offset_m=max_offset_m,
-        resolution_m=resolution_m,
-    )[0]
-
-
-def isochrone_polygons(
-    network: WalkNetwork,
-    distance_m: NDArray[np.float64],
-    budgets_m: tuple[float, ...],
-    *,
-    sources: Snapped | None = None,
-    max_offset_m: float = 150.0,
-    resolution_m: float = 10.0,
-) -> list[shapely.Geometry]:
-    """Polygons for several budgets from one set of street samples (see ``isochrone_polygon``).
-
-    Parameters
-    ----------
-    network
-        The walking network.
-    distance_m
-        Node distances from the source(s), metres.
-    budgets_m
-        Walking distances allowed, metres, e.g. 5, 10 and 15 minutes' walk.
-    sources
-        The source(s): walks along their own street start at the snap point.
-    max_offset_m
-        Largest step off the network drawn, metres.
-    resolution_m
-        Spacing of street samples, metres.
-
-    Returns
-    -------
-    list of shapely.Geometry
-        One (Multi)Polygon per budget, in the network CRS.
-    """
-    budget = max(budgets_m)
-    reached = np.flatnonzero(distance_m <= budget)
-    xs = network.node_x[reached]
-    ys = network.node_y[reached]
-    if sources is not None and len(sources):
-        snap = shapely.get_coordinates(
-            shapely.line_interpolate_point(network.edge_geometry[sources.edge], sources.along_m)
-        )
-        xs, ys = np.concatenate([xs, snap[:, 0]]), np.concatenate([ys, snap[:, 1]])
-    if len(xs) == 0:
-        return [shapely.Polygon() for _ in budgets_m]
-    # a place within max_offset of a reached street has its nearest street point within
-    # twice that, so streets farther out cannot change any cell that matters
-    margin = 2 * max_offset_m + resolution_m
-    box = shapely.box(xs.min() - margin, ys.min() - margin, xs.max() + margin, ys.max() + margin)
-    edges = network.edge_tree.query(box)
-    points, walked = _street_samples(network, edges, distance_m, sources, resolution_m)
-    keep = walked < budget
-    if not keep.any():
-        return [shapely.Polygon() for _ in budgets_m]
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(points), extend_to=box, ordered=True)
-    )[keep]
-    centres = shapely.points(points[keep])
-    reach_of_cell = shapely.hausdorff_distance(centres, cells)
-    out = []
-    for b in budgets_m:
-        radius = np.minimum(b - walked[keep], max_offset_m)
-        whole = radius >= reach_of_cell  # the cell lies inside its circle: no cut needed
-        cut = ~whole & (radius > 0)
-        circles = shapely.buffer(centres[cut], radius[cut], quad_segs=4)
-        pieces = shapely.intersection(cells[cut], circles)
-        # whole Voronoi cells tile the plane exactly, so their union is a cheap coverage union
-        out.append(
-            shapely.union(shapely.coverage_union_all(cells[whole]), shapely.union_all(pieces))
-        )
-    return out
-
-
-def _street_samples(
-    network: WalkNetwork,
-    edges: NDArray[np.int64],
-    distance_m: NDArray[np.float64],
-    sources: Snapped | None,
-    resolution_m: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Points every ``resolution_m`` along ``edges`` and the walk to each (unique points)."""
-    length = network.edge_length_m[edges]
-    counts = np.maximum(np.ceil(length / resolution_m).astype(np.int64), 1) + 1
-    edge_of = np.repeat(edges, counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    step = np.arange(len(edge_of)) - first
-    along = length.repeat(counts) * step / (counts.repeat(counts) - 1)
-    du = distance_m[network.edge_u[edge_of]]
-    dv = distance_m[network.edge_v[edge_of]]
-    full = network.edge_length_m[edge_of]
-    walked = np.minimum(du + along, dv + full - along)
-    if sources is not None:
-        for e, a, off in zip(sources.edge, sources.along_m, sources.offset_m, strict=True):
-            on = edge_of == e
-            walked[on] = np.minimum(walked[on], off + np.abs(along[on] - a))
-    xy = shapely.get_coordinates(
-        shapely.line_interpolate_point(network.edge_geometry[edge_of], along)
-    )
-    # shared street ends appear once per edge: keep one sample with the shortest walk
-    order = np.lexsort((walked, xy[:, 1].round(3), xy[:, 0].round(3)))
-    xy, walked = xy[order], walked[order]
-    rounded = xy.round(3)
-    unique = np.ones(len(xy), dtype=bool)
-    unique[1:] = np.any(rounded[1:] != rounded[:-1], axis=1)
-    return xy[unique], walked[unique]
-
-
-def _snap_xy(network: WalkNetwork, snapped: Snapped) -> NDArray[np.float64]:
-    """Coordinates of the snapped positions on their edges (n × 2)."""
-    if len(snapped) == 0:
-        return np.empty((0, 2))
-    lengths = network.edge_length_m[snapped.edge]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(lengths > 0, snapped.along_m / lengths, 0.0)
-    pts = shapely.line_interpolate_point(
-        network.edge_geometry[snapped.edge], np.clip(share, 0.0, 1.0), normalized=True
-    )
-    return shapely.get_coordinates(pts)
-
-
-def _stretch(network: WalkNetwork) -> float:
-    """Largest ratio of straight-line span to walking length over all edges (≥ 1).
-
-    A walk of ``d`` metres never leaves the disc of radius ``stretch × d`` around its
-    start, which is what makes searching a cut-out of the network exact.
-    """
-    chord = np.hypot(
-        network.node_x[network.edge_u] - network.node_x[network.edge_v],
-        network.node_y[network.edge_u] - network.node_y[network.edge_v],
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(network.edge_length_m > 0, chord / network.edge_length_m, 1.0)
-    return float(max(1.0, np.nanmax(ratio, initial=1.0)))
-
-
-def _cut_out(
-    csr: sparse.csr_matrix, nodes: NDArray[np.int64], relabel: NDArray[np.int64]
-) -> sparse.csr_matrix:
-    """The sub-matrix of ``csr`` on ``nodes``, given ``relabel`` (−1 off the cut-out)."""
-    starts, ends = csr.indptr[nodes], csr.indptr[nodes + 1]
-    counts = ends - starts
-    rows = np.repeat(np.arange(len(nodes)), counts)
-    pos = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    cols = relabel[csr.indices[pos]]
-    keep = cols >= 0
-    return sparse.csr_matrix(
-        (csr.data[pos][keep], (rows[keep], cols[keep])), shape=(len(nodes), len(nodes))
-    )
-
-
-def pairs_within(
-    network: WalkNetwork,
-    sources: Snapped,
-    points: Snapped,
-    *,
+    file: str,
     limit_m: float,
-    batch_size: int = 64,
-) -> pd.DataFrame:
-    """Every (source, point) pair within ``limit_m`` of walking, with its exact distance.
-
-    Used for catchments (two-step floating catchment, siting) where each source's own
-    reach matters, not only the nearest one. Sources are grouped into square tiles of
-    the city; each tile's sources are searched together on the cut-out of the network
-    that a walk of ``limit_m`` from the tile can reach (straight-line distance bounds
-    walking distance, so the cut-out loses no pair). Time and memory therefore grow
-    with the pairs found, not with sources × the whole city.
+    flagged: str = "",
+) -> list[Finding]:
+    """Report points farther than ``limit_m`` from any walkable street (never snapped silently).
 
     Parameters
     ----------
-    network
-        The walking network.
-    sources, points
-        Snapped sources and snapped points.
+    snapped
+        The snapped points.
+    frame
+        The layer the points come from (for ``source_row``).
+    rows
+        Row index into ``frame`` of each snapped point.
+    file
+        The layer's file, for the message.
     limit_m
-        Walking limit, metres.
-    batch_size
-        Most sources searched together.
+        The snap limit, metres.
+    flagged
+        With ``far_points: flag``, what happens to such a point (the message then
+        reports it instead of asking for a fix).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``source``, ``point`` (indices) and ``distance_m``, sorted by source
-        then point.
+    list of Finding
+        One per point beyond the limit.
     """
-    frames = [pd.DataFrame({"source": [], "point": [], "distance_m": []})]
-    if len(sources) and len(points) and np.isfinite(limit_m):
-        radius = _stretch(network) * limit_m * 1.001 + 1.0
-        sxy = _snap_xy(network, sources)
-        # tiles at least a walk wide, and wide enough to hold about a batch of sources
-        # where they are sparse: each cut-out costs a fixed overhead
-        span = np.ptp(sxy, axis=0) + radius
-        tile = max(radius, float(np.sqrt(span[0] * span[1] * batch_size / len(sources))))
-        cell = np.floor(sxy / tile).astype(np.int64)
-        order = np.lexsort((cell[:, 1], cell[:, 0]))
-        key = cell[order, 0] * 1_000_003 + cell[order, 1]
-        bounds = np.flatnonzero(np.diff(key)) + 1
-        batches = [
-            chunk
-            for group in np.split(order, bounds)
-            for chunk in np.array_split(group, -(-len(group) // batch_size))
+    far = np.flatnonzero(snapped.offset_m > limit_m)
+    if flagged:
+        return [
+            Finding(
+                file,
+                int(frame[ROW_COL].iloc[rows[i]]),
+                "geometry",
+                f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the "
+                f"nearest walkable street (network.snap_limit_m: {limit_m:,.0f}): {flagged}",
+            )
+            for i in far
         ]
-        tree = cKDTree(np.column_stack([network.node_x, network.node_y]))
-        relabel = np.full(network.n_nodes + 1, -1, dtype=np.int64)
-        for batch in progress(batches, desc="catchments", total=len(batches)):
-            frames.append(
-                _pairs_in_cut_out(
-                    network, tree, relabel, sources, batch, sxy, points, limit_m, radius
-                )
-            )
-    pairs = pd.concat(frames, ignore_index=True).astype(
-        {"source": np.int64, "point": np.int64, "distance_m": np.float64}
-    )
-    return pairs.sort_values(["source", "point"], ignore_index=True)
-
-
-def _pairs_in_cut_out(
-    network: WalkNetwork,
-    tree: cKDTree,
-    relabel: NDArray[np.int64],
-    sources: Snapped,
-    batch: NDArray[np.int64],
-    source_xy: NDArray[np.float64],
-    points: Snapped,
-    limit_m: float,
-    radius_m: float,
-) -> pd.DataFrame:
-    """Pairs within ``limit_m`` for the sources ``batch``, searched on their cut-out."""
-    lo, hi = source_xy[batch].min(axis=0), source_xy[batch].max(axis=0)
-    reach = float((hi - lo).max()) / 2.0 + radius_m
-    nodes = np.asarray(tree.query_ball_point((lo + hi) / 2.0, reach, p=np.inf), dtype=np.int64)
-    n_sub = len(nodes)
-    relabel[nodes] = np.arange(n_sub)
-    try:
-        src = take(sources, batch)
-        ends = np.column_stack([network.edge_u[src.edge], network.edge_v[src.edge]])
-        graph = _with_sources(
-            _cut_out(network.csr, nodes, relabel), relabel[ends], src.to_u_m, src.to_v_m
+    return [
+        Finding(
+            file,
+            int(frame[ROW_COL].iloc[rows[i]]),
+            "geometry",
+            f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the nearest "
+            f"walkable street (network.snap_limit_m: {limit_m:,.0f}). Either its coordinates "
+            "are wrong (GCJ-02 vs WGS84? lon/lat swapped?), or the network maps main roads "
+            "only (common in OSM of smaller towns): then add the compound's own roads "
+            "(network.extra_paths), raise network.snap_limit_m, or set "
+            "'network.far_points: flag' to list such points as not assessed and go on",
         )
-        dist = csgraph.dijkstra(
-            graph,
-            directed=True,
-            indices=np.arange(n_sub + 1, n_sub + 1 + len(batch)),
-            limit=limit_m,
-        )
-        pu = relabel[network.edge_u[points.edge]]
-        pv = relabel[network.edge_v[points.edge]]
-        near = np.flatnonzero((pu >= 0) | (pv >= 0))
-        # off the cut-out → the isolated node n_sub, whose distance is always inf
-        cu = np.where(pu[near] >= 0, pu[near], n_sub)
-        cv = np.where(pv[near] >= 0, pv[near], n_sub)
-        via = np.minimum(dist[:, cu] + points.to_u_m[near], dist[:, cv] + points.to_v_m[near])
-        same = src.edge[:, None] == points.edge[near][None, :]
-        if same.any():
-            direct = (
-                src.offset_m[:, None]
-                + np.abs(src.along_m[:, None] - points.along_m[near][None, :])
-                + points.offset_m[near][None, :]
-            )
-            via = np.where(same, np.minimum(via, direct), via)
-        s, p = np.nonzero(via <= limit_m)
-        return pd.DataFrame({"source": batch[s], "point": near[p], "distance_m": via[s, p]})
-    finally:
-        relabel[nodes] = -1
+        for i in far
+    ]
 
 
-def isochrones_by_group(
-    network: WalkNetwork,
-    groups: dict[str, NDArray[np.bool_]],
-    facilities: Snapped,
-    *,
-    bands_min: tuple[float, ...],
-    speed_m_s: float,
-    max_offset_m: float = 150.0,
-) -> pd.DataFrame:
-    """Dissolved isochrone polygons per facility group and band, one search per group.
+@dataclass(frozen=True)
+class GroupReach:
+    """Walks to the nearest facility of one group (a set of facility types).
 
-    Parameters
+    Attributes
     ----------
-    network
-        The walking network.
-    groups
-        Group name (a facility type, or e.g. "care_circle") -> mask over the facilities.
+    members
+        Facility rows in the group.
+    nodes
+        Every node's walk to the nearest member (``nodes.nearest`` indexes ``members``).
+    origin_m
+        Each origin's walk to the nearest member, metres (inf beyond the search).
+    origin_nearest
+        Facility row of that member, -1 where none is within the search.
+    """
+
+    members: NDArray[np.int64]
+    nodes: NodeReach
+    origin_m: NDArray[np.float64]
+    origin_nearest: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Snapped facilities and origins, walks per facility group, care-circle pairs.
+
+    Attributes
+    ----------
     facilities
-        The snapped facilities.
-    bands_min
-        Walking-time bands, minutes, e.g. (5, 10, 15).
-    speed_m_s
-        Walking speed, m/s.
-    max_offset_m
-        Largest step off the network drawn, metres.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``group``, ``band_min`` and ``geometry`` (network CRS), largest band first.
+        Every facility snapped to its street; those beyond the step-off cap are cut off
+        (no walk reaches them).
+    facility_offset_m
+        Each facility's straight distance to its street, metres (before any cut-off).
+    origins
+        Every community origin snapped to its street; far ones cut off likewise.
+    origin_offset_m
+        Each origin's straight distance to its street, metres.
+    groups
+        Sorted tuple of facility types -> the walks to the nearest facility of those types.
+    catchment
+        Every (facility, community) pair within the care circle: ``source`` (facility
+        row), ``community`` (community row), ``weight`` (the share of the community's
+        households whose origin reaches it).
+    circle_m
+        The care circle, metres of walking.
+    limit_m
+        How far the group searches go, metres.
+    step_off_m
+        The longest straight step between a point and its street, metres.
+    findings
+        Points beyond the step-off cap (with ``far_points: flag``), each located.
     """
-    rows = []
-    limit_m = max(bands_min) * 60.0 * speed_m_s
-    for name, mask in progress(groups.items(), desc="isochrones", total=len(groups)):
-        idx = np.flatnonzero(mask)
-        if len(idx) == 0:
-            continue
-        subset = take(facilities, idx)
-        reach = nearest_source_distances(network, subset, limit_m=limit_m)
-        bands = tuple(sorted(bands_min, reverse=True))
-        polygons = isochrone_polygons(
-            network,
-            reach.distance_m,
-            tuple(b * 60.0 * speed_m_s for b in bands),
-            sources=subset,
-            max_offset_m=max_offset_m,
-        )
-        rows += [
-            {"group": name, "band_min": b, "geometry": g}
-            for b, g in zip(bands, polygons, strict=True)
-        ]
-    return pd.DataFrame(rows, columns=["group", "band_min", "geometry"])
+
+    facilities: Snapped
+    facility_offset_m: NDArray[np.float64]
+    origins: Origins
+    origin_offset_m: NDArray[np.float64]
+    groups: dict[tuple[str, ...], GroupReach]
+    catchment: pd.DataFrame
+    circle_m: float
+    limit_m: float
+    step_off_m: float
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def facility_far(self) -> NDArray[np.bool_]:
+        """Facilities beyond the step-off cap (they serve no one)."""
+        return self.facility_offset_m > self.step_off_m
+
+    @property
+    def origin_far(self) -> NDArray[np.bool_]:
+        """Origins beyond the step-off cap (their communities are not assessed)."""
+        return self.origin_offset_m > self.step_off_m
+
+    def group(self, types: tuple[str, ...] | list[str] | str) -> GroupReach:
+        """The walks to the nearest facility of ``types`` (one type or several)."""
+        return self.groups[_group_key(types)]
 
 
-def isochrones_per_source(
+def _group_key(types: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """The key of a group: its types, sorted (a single type is a one-type group)."""
+    return (types,) if isinstance(types, str) else tuple(sorted(set(types)))
+
+
+def facility_groups(standards: Standards, types: NDArray[np.object_]) -> list[tuple[str, ...]]:
+    """The groups every run searches: care circle, day care and each type present."""
+    keys = [_group_key(standards.care_circle_types), _group_key(standards.day_care_types)]
+    keys += [(t,) for t in sorted(set(types))]
+    return list(dict.fromkeys(keys))
+
+
+def search_group(
     network: WalkNetwork,
-    sources: Snapped,
-    *,
-    budget_m: float,
-    max_offset_m: float = 150.0,
-    batch_size: int = 32,
-) -> NDArray[np.object_]:
-    """One isochrone polygon per source (not dissolved), searched in batches.
+    facilities: Snapped,
+    types: NDArray[np.object_],
+    key: tuple[str, ...],
+    origins: Snapped,
+    limit_m: float,
+) -> GroupReach:
+    """One multi-source search from the facilities whose type is in ``key``."""
+    members = np.flatnonzero(np.isin(types, key))
+    if len(members) == 0:
+        none = np.full(network.n_nodes, -1, dtype=np.int64)
+        return GroupReach(
+            members,
+            NodeReach(np.full(network.n_nodes, np.inf), none),
+            np.full(len(origins), np.inf),
+            np.full(len(origins), -1, dtype=np.int64),
+        )
+    subset = take(facilities, members)
+    nodes = nearest_source_distances(network, subset, limit_m=limit_m)
+    dist, nearest = nearest_source_from_points(network, nodes, origins, subset)
+    return GroupReach(
+        members, nodes, dist, np.where(nearest >= 0, members[np.clip(nearest, 0, None)], -1)
+    )
 
-    Only streets near what each source reaches are sampled, so the cost follows the
-    size of the isochrones, not of the city.
+
+def reach_city(
+    network: WalkNetwork,
+    layers: Layers,
+    standards: Standards,
+    *,
+    snap_limit_m: float = 300.0,
+    far_points: str = "error",
+    files: dict[str, str] | None = None,
+) -> Reach:
+    """Snap, check and search once for the whole run.
 
     Parameters
     ----------
     network
         The walking network.
-    sources
-        The snapped sources.
-    budget_m
-        Walking distance allowed, metres.
-    max_offset_m
-        Largest step off the network drawn, metres.
-    batch_size
-        Sources searched together.
+    layers
+        Input layers in the network CRS.
+    standards
+        Walking speed, care circle and the facility groups.
+    snap_limit_m
+        The step-off cap: points farther than this from a walkable street are "far".
+    far_points
+        "error": far points stop the run with a located error; "flag": far points are
+        cut off (far facilities serve no one, far communities are not assessed), each
+        reported as a finding.
+    files
+        Layer name -> file path, for error messages.
 
     Returns
     -------
-    numpy.ndarray
-        A (Multi)Polygon per source in the network CRS.
+    Reach
+        Everything later stages need to know about walks.
+
+    Raises
+    ------
+    LayerError
+        Points lie beyond the snap limit and ``far_points`` is "error".
     """
-    out = np.empty(len(sources), dtype=object)
-    network.edge_tree  # build the shared index once, before the threads use it  # noqa: B018
-    starts = range(0, len(sources), batch_size)
-    # GEOS releases the GIL, so polygons of one batch are built on all cores
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for start in progress(starts, desc="isochrones", total=len(starts)):
-            idx = np.arange(start, min(start + batch_size, len(sources)))
-            batch = take(sources, idx)
-            dist = source_distances(network, batch, limit_m=budget_m)
-            polygons = pool.map(
-                lambda k, dist=dist, batch=batch: isochrone_polygon(
-                    network,
-                    dist[k],
-                    budget_m,
-                    sources=take(batch, np.array([k])),
-                    max_offset_m=max_offset_m,
-                ),
-                range(len(idx)),
-            )
-            out[idx] = list(polygons)
-    return out
+    files = files or {}
+    fac, com = layers.facilities, layers.communities
+    speed = standards.walking_speed_m_s
+    circle_m = standards.care_circle_min * 60.0 * speed
+    limit_m = max(SEARCH_LIMIT_MIN, standards.care_circle_min) * 60.0 * speed
+    fac_xy = shapely.get_coordinates(fac.geometry.to_numpy())
+    fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
+    origins = community_origins(network, com, layers.entrances)
+    flag = far_points == "flag"
+    findings = check_snap_distances(
+        fac_snap,
+        fac,
+        np.arange(len(fac)),
+        file=files.get("facilities", "facilities"),
+        limit_m=snap_limit_m,
+        flagged="left out of every walk (serves no one in this run)" if flag else "",
+    )
+    findings += check_snap_distances(
+        origins.snapped,
+        com,
+        origins.community,
+        file=files.get("communities", "communities"),
+        limit_m=snap_limit_m,
+        flagged="the community is listed as not assessed (无法评估)" if flag else "",
+    )
+    if findings and not flag:
+        raise LayerError(findings)
+    fac_offset, origin_offset = fac_snap.offset_m, origins.snapped.offset_m
+    fac_snap = unreachable(fac_snap, fac_offset > snap_limit_m)
+    origins = replace(origins, snapped=unreachable(origins.snapped, origin_offset > snap_limit_m))
+    types = fac["type"].to_numpy(dtype=object)
+    groups = {
+        key: search_group(network, fac_snap, types, key, origins.snapped, limit_m)
+        for key in facility_groups(standards, types)
+    }
+    catchment = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
+    catchment["community"] = origins.community[catchment["point"].to_numpy()]
+    catchment["weight"] = origins.weight[catchment["point"].to_numpy()]
+    catchment = catchment.groupby(["source", "community"], as_index=False)["weight"].sum()
+    return Reach(
+        facilities=fac_snap,
+        facility_offset_m=fac_offset,
+        origins=origins,
+        origin_offset_m=origin_offset,
+        groups=groups,
+        catchment=catchment,
+        circle_m=circle_m,
+        limit_m=limit_m,
+        step_off_m=snap_limit_m,
+        findings=tuple(findings),
+    )

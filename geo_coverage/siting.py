@@ -23,8 +23,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from .assess import Assessment
+from .engine import pairs_within, snap_points, take
 from .network import WalkNetwork
-from .reach import pairs_within, snap_points
 from .utils import log
 
 EXACT_LIMIT = 200_000
@@ -415,7 +415,8 @@ def propose_sites(
     circle_m = s.care_circle_min * 60.0 * s.walking_speed_m_s
     origins = assessment.origins
     com = assessment.communities
-    demand = origins[~origins["covered"] & origins["assessed"]].reset_index(drop=True)
+    unserved = np.flatnonzero((~origins["covered"] & origins["assessed"]).to_numpy())
+    demand = origins.iloc[unserved].reset_index(drop=True)
     rows = demand["community"].to_numpy()
     hh = com["households"].to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
@@ -425,7 +426,7 @@ def propose_sites(
     candidates = candidates.to_crs(network.crs).reset_index(drop=True)
     cxy = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
     cand_snap = snap_points(network, cxy[:, 0], cxy[:, 1])
-    dem_snap = snap_points(network, demand["x"].to_numpy(), demand["y"].to_numpy())
+    dem_snap = take(assessment.reach.origins.snapped, unserved)
     pairs = pairs_within(network, cand_snap, dem_snap, limit_m=circle_m)
     cover = sparse.csc_matrix(
         (np.ones(len(pairs)), (pairs["point"].to_numpy(), pairs["source"].to_numpy())),

@@ -9,11 +9,12 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.assess import assess, community_origins
+from geo_coverage.assess import assess
+from geo_coverage.engine import snap_points
 from geo_coverage.layers import ROW_COL, Layers
 from geo_coverage.network import network_from_arrays
 from geo_coverage.pipeline import prepare
-from geo_coverage.reach import snap_points
+from geo_coverage.reach import community_origins
 from geo_coverage.standards import standards_from_profile
 from tests.exact import nearest_exact, pair_matrix_exact
 
@@ -244,7 +245,7 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
 
 
 def _subset(snapped, mask):
-    from geo_coverage.reach import take
+    from geo_coverage.engine import take
 
     return take(snapped, np.flatnonzero(mask))
 
@@ -260,3 +261,40 @@ def test_demo_tells_the_story_it_was_built_for(demo_config_path):
     assert subs.loc["东风街道", "covered_households_share"] < 0.5
     assert subs.loc["新华街道", "covered_households_share"] == 1.0
     assert pd.Series(result.gaps["reasons_en"]).str.contains("outside").any()
+
+
+def test_one_reach_prices_verdicts_and_isochrones_with_one_step_off_rule(street):
+    """A compound 250 m beside the street: covered by the verdict, inside the polygon.
+
+    The facility stands on the street at x = 100; the compound's point is 250 m off the
+    street at x = 400: 300 m along + 250 m off = 550 m, within the 900 m circle. The step
+    off the street (250 m) is within the snap limit (300 m), so the map's care circle
+    must hold the compound too — before the reach stage, polygons allowed only 150 m.
+    """
+    from geo_coverage.isochrones import travel_times
+    from geo_coverage.reach import reach_city
+
+    fac = facilities([("F", "station", 100.0, 100.0)])
+    com = communities([("C", 100.0, 400.0)])
+    com["geometry"] = [shapely.Point(400.0, 250.0)]
+    layers = Layers(facilities=fac, communities=com)
+    s = standards_from_profile("inner-mongolia")
+    reach = reach_city(street, layers, s, snap_limit_m=300.0)
+    result = assess(street, layers, s, reach=reach)
+    assert result.reach is reach  # the assessment searched nothing itself
+    assert result.communities["walk_min"].iloc[0] == pytest.approx(550 / 60, abs=0.01)
+    assert bool(result.communities["covered"].iloc[0])
+    group = reach.group(s.care_circle_types)
+    times = travel_times(
+        street,
+        {"care_circle": np.ones(1, bool)},
+        reach.facilities,
+        bands_min=(15.0,),
+        speed_m_s=s.walking_speed_m_s,
+        max_offset_m=reach.step_off_m,
+        resolution_m=5.0,
+        node_distances={"care_circle": group.nodes.distance_m},
+    )
+    polygon = times.isochrones["geometry"].iloc[0]
+    assert polygon.contains(shapely.Point(400.0, 245.0))
+    assert not polygon.contains(shapely.Point(400.0, 310.0))  # beyond the step-off cap

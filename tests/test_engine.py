@@ -6,15 +6,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_coverage.network import network_from_arrays, network_from_file, walkable_mask
-from geo_coverage.reach import (
-    isochrone_polygon,
+from geo_coverage.engine import (
     nearest_source_distances,
     nearest_source_from_points,
     pairs_within,
-    reached_lines,
     snap_points,
 )
+from geo_coverage.network import network_from_arrays, network_from_file, walkable_mask
 from tests.conftest import SHARED_DATA, requires_shared
 from tests.exact import nearest_exact, pair_matrix_exact
 
@@ -68,28 +66,6 @@ def test_nearest_of_several_facilities_and_the_search_limit(grid):
     reach = nearest_source_distances(grid, fac, limit_m=100.0)
     np.testing.assert_allclose(reach.distance_m[[0, 8, 5, 4]], [60.0, 10.0, 90.0, np.inf])
     assert list(reach.nearest[[0, 8, 5, 4]]) == [0, 1, 1, -1]
-
-
-def test_partial_edges_are_cut_exactly(grid):
-    reach = nearest_source_distances(grid, snap(grid, [(50.0, -10.0)]))
-    lines = reached_lines(grid, reach.distance_m, 110.0)
-    # full bottom-left side (100 m, split where walks from its ends meet), then 50 m on
-    # each of the three streets leaving it
-    assert shapely.length(lines).sum() == pytest.approx(250.0)
-    assert sorted(np.round(shapely.length(lines), 6)) == [50.0] * 5
-
-
-def test_isochrone_polygon_is_the_streets_plus_the_remaining_step_off(grid):
-    fac = snap(grid, [(50.0, -10.0)])
-    reach = nearest_source_distances(grid, fac)
-    poly = isochrone_polygon(grid, reach.distance_m, 110.0, sources=fac, max_offset_m=100.0)
-    assert poly.contains(shapely.Point(140.0, 0.0))  # 60 + 40 = 100 m
-    assert poly.contains(shapely.Point(140.0, 8.0))  # 100 m along, 8 m off: 108 m
-    assert not poly.contains(shapely.Point(145.0, 25.0))  # 60 + 45 + 25 = 130 m
-    assert not poly.contains(shapely.Point(170.0, 0.0))  # 130 m
-    assert not poly.contains(shapely.Point(100.0, 100.0))  # 160 m
-    assert poly.contains(shapely.Point(20.0, -30.0))  # 10 + 30 along its street + 30 off = 70 m
-    assert not poly.contains(shapely.Point(20.0, 40.0))  # nearest street x=0: 100 + 20 = 120 m
 
 
 def test_pairs_within_match_single_source_searches(grid):

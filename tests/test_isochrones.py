@@ -6,6 +6,12 @@ import numpy as np
 import pytest
 import shapely
 
+from geo_coverage.engine import (
+    nearest_source_distances,
+    nearest_source_from_points,
+    snap_points,
+    take,
+)
 from geo_coverage.isochrones import (
     band_polygons,
     cached_street_grid,
@@ -14,12 +20,6 @@ from geo_coverage.isochrones import (
     travel_times,
 )
 from geo_coverage.network import network_from_arrays, network_from_file
-from geo_coverage.reach import (
-    nearest_source_distances,
-    nearest_source_from_points,
-    snap_points,
-    take,
-)
 from tests.conftest import SHARED_DATA, requires_shared
 
 

@@ -68,9 +68,10 @@ def test_drawing_never_fails_on_real_isochrones():
     """
     import geopandas as gpd
 
+    from geo_coverage.engine import snap_points
+    from geo_coverage.isochrones import travel_times
     from geo_coverage.maps import DISPLAY_TOLERANCE_M
     from geo_coverage.network import network_from_file
-    from geo_coverage.reach import isochrones_by_group, snap_points
 
     rng = np.random.default_rng(1)
     for path in sorted(SHARED_DATA.glob("*/*.osm")):
@@ -80,13 +81,13 @@ def test_drawing_never_fails_on_real_isochrones():
             idx = rng.choice(network.n_nodes, k)
             x = network.node_x[idx] + rng.normal(0, 30, k)
             y = network.node_y[idx] + rng.normal(0, 30, k)
-            iso = isochrones_by_group(
+            iso = travel_times(
                 network,
                 {"g": np.ones(k, bool)},
                 snap_points(network, x, y),
                 bands_min=(5, 10, 15),
                 speed_m_s=1.0,
-            )
+            ).isochrones
             layer = gpd.GeoDataFrame(iso, geometry="geometry", crs=network.crs)
             layer["geometry"] = layer.geometry.simplify(DISPLAY_TOLERANCE_M)
             shown = to_display(layer)

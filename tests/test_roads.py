@@ -20,9 +20,9 @@ from scipy.spatial import cKDTree
 from geo_coverage._errors import NetworkError
 from geo_coverage.config import load_config
 from geo_coverage.coords import wgs84_to_gcj02
+from geo_coverage.engine import nearest_source_distances, nearest_source_from_points, snap_points
 from geo_coverage.network import _segments_from_osm_xml, network_from_file
 from geo_coverage.pipeline import run
-from geo_coverage.reach import nearest_source_distances, nearest_source_from_points, snap_points
 from tests.conftest import SHARED_DATA, requires_shared
 
 CRS = "EPSG:4548"
