@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Finding
+from .indicators import gap_columns
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -31,23 +32,14 @@ GAP_COLUMNS: dict[str, tuple[str, str]] = {
     "households": ("户数", "households"),
     "estimated": ("户数为估算（OSM建筑）", "households estimated from OSM buildings"),
     "elderly": ("60岁以上人口", "elderly (60+)"),
-    "walk_min": ("最近设施步行时间（分钟）", "walk to nearest facility (min)"),
-    "nearest_name": ("最近养老服务设施", "nearest facility"),
-    "nearest_type_label": ("最近设施类型", "nearest facility type"),
-    "covered_share": ("{c}分钟圈内住户比例", "share of households within {c} min"),
-    "required_m2": ("应配养老用房（㎡）", "required floor area (m²)"),
-    "available_m2": ("现有养老用房（㎡）", "available floor area (m²)"),
-    "deficit_m2": ("缺口面积（㎡）", "missing floor area (m²)"),
-    "catchment_m2_per_100hh": (
-        "{c}分钟可达每百户面积（㎡）",
-        "m² per 100 households reachable within {c} min",
-    ),
+    **gap_columns(),  # what each indicator adds (indicators.INDICATORS)
     "reasons_zh": ("问题", "reasons (zh)"),
     "reasons_en": ("问题（英文）", "reasons"),
     "priority": ("优先级得分", "priority score"),
     "lon": ("经度（WGS84）", "longitude (WGS84)"),
     "lat": ("纬度（WGS84）", "latitude (WGS84)"),
 }
+"""Gap-list columns and their headers (templates: ``{c}`` is the care circle's minutes)."""
 
 SITE_COLUMNS: dict[str, tuple[str, str]] = {
     "rank": ("序号", "rank"),
