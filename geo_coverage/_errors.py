@@ -57,8 +57,3 @@ class LayerError(GeoCoverageError, ValueError):
         n = len(self.findings)
         head = f"{n} problem{'s' if n != 1 else ''} in the input layers:"
         super().__init__("\n".join([head, *(f"  - {f}" for f in self.findings)]))
-
-    @property
-    def first(self) -> Finding:
-        """The first finding (convenient in tests)."""
-        return self.findings[0]

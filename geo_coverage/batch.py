@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import __version__, export
 from ._errors import GeoCoverageError
+from .indicators import STATUS_TEXT
 from .utils import log, progress
 
 STAMP = ".geo_coverage_stamp.json"
@@ -93,13 +94,16 @@ def input_hash(config_path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def run_city(config_path: str) -> CityOutcome:
+def run_city(config_path: str, *, show_progress: bool = False) -> CityOutcome:
     """Run one city (a Dask task): skip it when unchanged, never raise.
 
     Parameters
     ----------
     config_path
         The city config.
+    show_progress
+        Progress bars during this run (off: many cities share one console); the
+        caller's setting is restored afterwards.
 
     Returns
     -------
@@ -110,7 +114,7 @@ def run_city(config_path: str) -> CityOutcome:
     from .config import load_config
     from .pipeline import run
 
-    settings.show_progress = False
+    previous, settings.show_progress = settings.show_progress, show_progress
     start = time.perf_counter()
     try:
         config = load_config(config_path)
@@ -169,6 +173,8 @@ def run_city(config_path: str) -> CityOutcome:
             error=f"internal error: {last}",
             seconds=time.perf_counter() - start,
         )
+    finally:
+        settings.show_progress = previous
 
 
 @dataclass(frozen=True)
@@ -260,7 +266,7 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
             label = ind["label_zh" if zh else "label_en"]
             measured = ind["measured"]
             row[label] = None if measured is None else round(measured, 4)
-            row[f"{label}{'是否达标' if zh else ' status'}"] = export.STATUS_TEXT[ind["status"]][
+            row[f"{label}{'是否达标' if zh else ' status'}"] = STATUS_TEXT[ind["status"]][
                 0 if zh else 1
             ]
         rows.append(row)

@@ -116,7 +116,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _print_summary(result: object) -> None:
 
-    from .export import format_value
+    from .indicators import format_value
 
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
     marks = {"pass": "PASS", "fail": "FAIL", "no_data": "NO DATA"}

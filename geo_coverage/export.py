@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,8 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Finding
-from .indicators import gap_columns
+from .assess import Assessment
+from .config import CityConfig
+from .indicators import STATUS_TEXT, format_value, gap_columns
+from .isochrones import TravelTimes, for_display
+from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
+from .siting import SitingResult
 from .standards import FACILITY_TYPES
+from .utils import log
 
 WGS84 = "EPSG:4326"
 
@@ -64,13 +71,6 @@ SCORECARD_COLUMNS: dict[str, tuple[str, str]] = {
     "missing_data": ("缺少的数据", "data needed"),
     "source": ("依据", "source"),
 }
-
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "FAIL"),
-    "no_data": ("未提供数据", "no data"),
-}
-"""Scorecard status as people read it; a missing input is "no data", never a failure."""
 
 WARNING_COLUMNS: dict[str, tuple[str, str]] = {
     "file": ("文件", "file"),
@@ -432,22 +432,6 @@ def _md_cell(value: object) -> str:
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
-def format_value(value: float, unit: str, *, language: str = "zh") -> str:
-    """Format an indicator value for people: 0.694 share -> '69.4%', 2456 m2 -> '2,456 ㎡'.
-
-    A missing value (NaN) reads "未提供数据" / "no data".
-    """
-    if value is None or not np.isfinite(value):
-        return STATUS_TEXT["no_data"][0 if language == "zh" else 1]
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if unit == "m2":
-        return f"{value:,.0f} ㎡"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
 GEOTIFF_NODATA = -1.0
 """Value of travel-time GeoTIFF cells beyond the largest band."""
 
@@ -499,3 +483,130 @@ def save_geotiff(
         dst.write(data, 1)
         dst.set_band_description(1, "walking minutes to the nearest facility of the group")
     return Path(path)
+
+
+def write_outputs(
+    config: CityConfig,
+    assessment: Assessment,
+    isochrones: gpd.GeoDataFrame,
+    siting: SitingResult | None = None,
+    quality: dict[str, float] | None = None,
+    warnings: tuple[Finding, ...] = (),
+    times: TravelTimes | None = None,
+) -> tuple[Path, ...]:
+    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
+
+    Every file is written into a staging folder beside the output folder, which
+    replaces it only once the whole set is complete (``staged_folder``): a
+    failed or killed run leaves the previous set whole.
+    """
+    folder = config.output_folder
+    lang = config.outputs.language
+    circle = assessment.standards.care_circle_min
+    gaps = gap_table(assessment.gaps, language=lang, care_circle_min=circle)
+    scorecard = scorecard_table(assessment.scorecard, language=lang)
+    formats = config.outputs.formats
+    names: list[str] = []
+    with staged_folder(folder) as stage:
+
+        def save(name: str, writer: object, *args: object, **kwargs: object) -> None:
+            writer(*args, stage / name, **kwargs)  # type: ignore[operator]
+            names.append(name)
+
+        if "csv" in formats:
+            save("gaps.csv", save_csv, gaps)
+            save("scorecard.csv", save_csv, scorecard)
+        if "xlsx" in formats:
+            save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
+        if "gpkg" in formats:
+            save("gaps.gpkg", save_gpkg, _gpkg_layers(assessment, isochrones))
+        save(
+            "scorecard.json",
+            save_text,
+            scorecard_json(
+                assessment.scorecard,
+                city=config.city,
+                profile=config.standard.profile,
+                warnings=warnings,
+            ),
+        )
+        save(
+            "scorecard.md",
+            save_text,
+            scorecard_markdown(
+                assessment.scorecard, city=config.city, language=lang, warnings=warnings
+            ),
+        )
+        if siting is not None:
+            sites = sites_table(siting.sites, language=lang)
+            if "csv" in formats:
+                save("sites.csv", save_csv, sites)
+            if "xlsx" in formats:
+                save("sites.xlsx", save_xlsx, {"新建选址" if lang == "zh" else "sites": sites})
+            if "gpkg" in formats:
+                save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
+        if times is not None:
+            limit = max(assessment.standards.bands_min)
+
+            def tif(item: tuple[str, np.ndarray]) -> str:
+                name = f"travel_time_{item[0]}.tif"
+                save_geotiff(
+                    item[1], times.grid.transform, isochrones.crs, stage / name, max_minutes=limit
+                )
+                return name
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GDAL compresses
+                names += list(pool.map(tif, times.surfaces.items()))
+        if quality is not None:
+            save("network_quality.json", save_text, json.dumps(quality, indent=2) + "\n")
+        fmap = build_map(
+            assessment,
+            isochrones,
+            sites=None if siting is None else siting.sites,
+            city=config.city,
+            language=lang,
+            basemap=config.outputs.basemap,
+            tianditu_key=config.outputs.tianditu_key,
+            warnings=warnings,
+        )
+        save("map.html", save_text, map_html(fmap, offline=config.outputs.offline))
+    written = tuple(folder / name for name in names)
+    for path in written:
+        log(f"wrote {path}")
+    return written
+
+
+def _sheets(
+    assessment: Assessment,
+    gaps: pd.DataFrame,
+    scorecard: pd.DataFrame,
+    warnings: tuple[Finding, ...],
+    lang: str,
+) -> dict[str, pd.DataFrame]:
+    """The sheets of gaps.xlsx: gaps, scorecard, subdistricts, coverage by type, warnings."""
+    zh = lang == "zh"
+    sheets = {"缺口清单" if zh else "gaps": gaps, "评分卡" if zh else "scorecard": scorecard}
+    if assessment.subdistricts is not None:
+        sheets["街道" if zh else "subdistricts"] = assessment.subdistricts.drop(columns="geometry")
+    sheets["分类型覆盖" if zh else "coverage by type"] = assessment.coverage_by_type
+    if warnings:
+        sheets["注意" if zh else "warnings"] = warnings_table(warnings, language=lang)
+    return sheets
+
+
+def _gpkg_layers(
+    assessment: Assessment, isochrones: gpd.GeoDataFrame
+) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of gaps.gpkg in WGS84; isochrones simplified as on the map."""
+    shown = isochrones.assign(
+        geometry=for_display(isochrones.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
+    )
+    layers = {
+        "gaps": assessment.gaps,
+        "communities": assessment.communities,
+        "facilities": assessment.facilities,
+        "isochrones": shown,
+    }
+    if assessment.subdistricts is not None:
+        layers["subdistricts"] = assessment.subdistricts
+    return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}

@@ -23,8 +23,12 @@ from numpy.typing import NDArray
 
 from .standards import Standards
 
-NO_DATA = ("未提供数据", "no data")
-"""How an indicator without its input data is reported (never as a failure)."""
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "FAIL"),
+    "no_data": ("未提供数据", "no data"),
+}
+"""Scorecard status as people read it; a missing input is "no data", never a failure."""
 
 NO_ELDERLY = "communities: 60岁以上人口 (elderly) column"
 NO_AREA = "communities: 养老用房面积 (facility_area_m2) or facilities: 建筑面积 (floor_area_m2)"
@@ -595,3 +599,19 @@ def gap_reasons(
             ]
         )
     return out[0], out[1]
+
+
+def format_value(value: float, unit: str, *, language: str = "zh") -> str:
+    """Format an indicator value for people: 0.694 share -> '69.4%', 2456 m2 -> '2,456 ㎡'.
+
+    A missing value (NaN) reads "未提供数据" / "no data".
+    """
+    if value is None or not np.isfinite(value):
+        return STATUS_TEXT["no_data"][0 if language == "zh" else 1]
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "m2":
+        return f"{value:,.0f} ㎡"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"

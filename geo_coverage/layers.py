@@ -47,7 +47,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "floor_area_m2": ("floor_area_m2", "floor_area", "建筑面积", "面积", "用房面积"),
     "beds": ("beds", "床位", "床位数", "床位数量"),
     "nursing_beds": ("nursing_beds", "护理床位", "护理型床位", "护理型床位数"),
-    "capacity": ("capacity", "容量", "服务容量"),
     "households": ("households", "户数", "住户数", "总户数", "户籍户数"),
     "population": ("population", "人口", "常住人口", "人口数", "总人口"),
     "elderly": ("elderly", "老年人口", "60岁以上人口", "老年人数", "老人数", "60岁以上老人"),
@@ -81,8 +80,8 @@ SPECS: dict[str, LayerSpec] = {
     "facilities": LayerSpec(
         "facilities",
         ("id", "name", "type"),
-        ("floor_area_m2", "beds", "nursing_beds", "capacity"),
-        ("floor_area_m2", "beds", "nursing_beds", "capacity"),
+        ("floor_area_m2", "beds", "nursing_beds"),
+        ("floor_area_m2", "beds", "nursing_beds"),
         ("Point",),
     ),
     "communities": LayerSpec(

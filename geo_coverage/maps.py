@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
-import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -18,11 +18,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from ._errors import Finding
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
-from .export import format_value
+from .indicators import format_value
 from .isochrones import for_display
 from .standards import FACILITY_TYPES
 
@@ -468,9 +470,8 @@ def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> object:
                 icon_size=(24, 24),
                 icon_anchor=(12, 12),
             ),
-            popup=folium.Popup("<br>".join(lines), max_width=320),
             tooltip=_esc(f"#{int(row['rank'])} {row.get('name', '')}"),
-        ).add_to(group)
+        ).add_child(BoundPopup("<br>".join(lines), max_width=320)).add_to(group)
     return group
 
 
@@ -547,33 +548,43 @@ def _summary_html(
     )
 
 
-_CDN_TAG = re.compile(
-    r'\s*<script src="https?://[^"]+"></script>|\s*<link rel="stylesheet" href="https?://[^"]+"/>'
-)
-_JQUERY_SHIM = (
-    "window.$=window.$||function(h){var t=document.createElement('template');"
-    "t.innerHTML=String(h).trim();return Array.prototype.slice.call(t.content.childNodes);};"
-)
+LEAFLET = Path(__file__).parent / "assets" / "leaflet"
+"""Leaflet 1.9.4's dist files, shipped with the package (checksums in SHA256SUMS)."""
 
 
-def _leaflet_dist() -> Path:
-    """Folder of Leaflet's dist files shipped by the ``django-js-lib-leaflet`` wheel."""
-    spec = importlib.util.find_spec("js_lib_leaflet")
-    if spec is None or not spec.submodule_search_locations:
-        msg = "offline maps need Leaflet's files: pip install django-js-lib-leaflet"
-        raise ImportError(msg)
-    return Path(next(iter(spec.submodule_search_locations))) / "static" / "js_lib_leaflet"
-
-
-def _inline_css(dist: Path) -> str:
-    css = (dist / "leaflet.css").read_text(encoding="utf-8")
+def _inline_css() -> str:
+    """Leaflet's CSS with its images as data URIs."""
+    css = (LEAFLET / "leaflet.css").read_text(encoding="utf-8")
 
     def data_uri(match: re.Match[str]) -> str:
-        image = dist / match.group(1)
-        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        encoded = base64.b64encode((LEAFLET / match.group(1)).read_bytes()).decode("ascii")
         return f"url(data:image/png;base64,{encoded})"
 
     return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+
+
+class BoundPopup(MacroElement):
+    """A popup bound to its parent marker or layer with Leaflet's own ``bindPopup``.
+
+    folium's ``Popup`` builds its content with jQuery; this one passes the content as
+    a JSON string literal (``<`` and ``>`` as JS escapes, so it cannot close the
+    script), so the page needs nothing but Leaflet. The content must already be safe
+    HTML (``_esc`` on every piece of input text, which also removes braces).
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.content }}, "
+        "{maxWidth: {{ this.max_width }}});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html_text: str, *, max_width: int = 300) -> None:
+        super().__init__()
+        self._name = "BoundPopup"
+        literal = json.dumps(html_text, ensure_ascii=False)
+        self.content = literal.replace("<", "\\u003c").replace(">", "\\u003e")
+        self.max_width = int(max_width)
 
 
 def _element_ids(root: object) -> set[str]:
@@ -615,10 +626,10 @@ def _stable_ids(fmap: object, page: str) -> str:
 def map_html(fmap: object, *, offline: bool = True) -> str:
     """Render a Folium map to one HTML page, self-contained when ``offline``.
 
-    Offline, every CDN ``<script>``/``<link>`` folium adds is dropped; Leaflet's own
-    JS and CSS (images as data URIs) are inlined from the installed package, plus a
-    three-line stand-in for the single jQuery call folium's popups make. Bootstrap,
-    jQuery, Font Awesome and awesome-markers are not needed by this map.
+    Offline, the map's default CDN assets are replaced by Leaflet's own JS and CSS
+    (images as data URIs), inlined from the files shipped with the package. Popups use
+    Leaflet's ``bindPopup`` (``BoundPopup``), so jQuery, Bootstrap, Font Awesome and
+    awesome-markers are not needed.
 
     Parameters
     ----------
@@ -632,16 +643,15 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     str
         The page's HTML.
     """
+    if offline:  # no CDN links: Leaflet itself is inlined below, nothing else is needed
+        fmap.default_js, fmap.default_css = [], []  # type: ignore[attr-defined]
     page = _stable_ids(fmap, fmap.get_root().render())  # type: ignore[attr-defined]
     if not offline:
         return page
-    dist = _leaflet_dist()
     assets = (
-        f"<style>{_inline_css(dist)}</style>\n"
-        f"<script>{(dist / 'leaflet.js').read_text(encoding='utf-8')}</script>\n"
-        f"<script>{_JQUERY_SHIM}</script>"
+        f"<style>{_inline_css()}</style>\n"
+        f"<script>{(LEAFLET / 'leaflet.js').read_text(encoding='utf-8')}</script>"
     )
-    page = _CDN_TAG.sub("", page)
     return page.replace("<head>", "<head>\n" + assets, 1)
 
 
@@ -689,8 +699,7 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
                 "fillOpacity": 0.5,
             },
             tooltip=_esc(f"{o.city}: {100 * share:.1f}%"),
-            popup=folium.Popup(html_text, max_width=300),
-        )
+        ).add_child(BoundPopup(html_text, max_width=300))
         layer.add_to(fmap)
         shape = shapely.geometry.shape(o.outline)
         minx, miny, maxx, maxy = shape.bounds

@@ -111,26 +111,9 @@ class WalkNetwork:
         return _symmetric_csr(self.edge_u, self.edge_v, self.edge_length_m, self.n_nodes)
 
     @cached_property
-    def node_edges(self) -> sparse.csr_matrix:
-        """Node-by-edge incidence matrix: row i lists the edges touching node i."""
-        m = self.n_edges
-        rows = np.concatenate([self.edge_u, self.edge_v])
-        cols = np.concatenate([np.arange(m), np.arange(m)])
-        data = np.ones(2 * m, dtype=np.int8)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(self.n_nodes, m))
-
-    @cached_property
     def edge_tree(self) -> shapely.STRtree:
         """Spatial index over the edge geometries."""
         return shapely.STRtree(self.edge_geometry)
-
-    def edges_frame(self) -> gpd.GeoDataFrame:
-        """Return the edges as a GeoDataFrame in the network CRS."""
-        return gpd.GeoDataFrame(
-            {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_length_m},
-            geometry=self.edge_geometry,
-            crs=self.crs,
-        )
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -334,24 +317,6 @@ def walkable_mask(tags: pd.DataFrame) -> NDArray[np.bool_]:
     for side in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
         mask &= ~tag(side).str.contains("separate")
     return mask.to_numpy()
-
-
-def _segments_from_osm_xml(path: Path) -> gpd.GeoDataFrame:
-    """Read walkable segments (u, v, length, geometry; WGS84) from an OSM XML file via osmnx."""
-    import osmnx as ox
-
-    saved = list(ox.settings.useful_tags_way)
-    ox.settings.useful_tags_way = sorted(set(saved) | set(_WAY_TAGS))
-    try:
-        G = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
-    finally:
-        ox.settings.useful_tags_way = saved
-    edges = ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
-    walk = edges[walkable_mask(edges)]
-    log(f"{path.name}: {len(walk):,} of {len(edges):,} OSM way segments are walkable")
-    G_walk = G.edge_subgraph(zip(walk["u"], walk["v"], walk["key"], strict=True)).copy()
-    G_walk = ox.simplify_graph(G_walk)
-    return ox.graph_to_gdfs(G_walk, nodes=False, fill_edge_geometry=True).reset_index()
 
 
 def _segments_from_osmium(path: Path) -> gpd.GeoDataFrame:

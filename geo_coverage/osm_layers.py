@@ -185,7 +185,6 @@ def facilities_from_osm(path: Path, rules: tuple[OsmRule, ...] | None = None) ->
             "floor_area_m2": np.nan,
             "beds": np.nan,
             "nursing_beds": np.nan,
-            "capacity": np.nan,
             ROW_COL: np.arange(len(found)) + 1,
         },
         geometry=found.geometry.representative_point().to_numpy(),

@@ -1,27 +1,22 @@
-"""The whole pipeline in one call: config → layers → network → times → assessment → outputs."""
+"""The whole pipeline in one call: config → layers → network → reach → assess → site → outputs."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from . import export
 from ._errors import Finding
 from .assess import Assessment, assess
 from .checks import coordinate_system_warnings, network_fitness, preflight
 from .config import CityConfig, load_config
-from .isochrones import TravelTimes, for_display, travel_times
+from .isochrones import TravelTimes, travel_times
 from .layers import Layers, layers_from_config
-from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
 from .network import WalkNetwork, network_from_config
 from .reach import Reach, reach_city
 from .siting import SitingResult, propose_sites
@@ -147,7 +142,9 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     outputs: tuple[Path, ...] = ()
     if write:
         with timed("outputs", timings):
-            outputs = write_outputs(config, assessment, isochrones, siting, quality, found, times)
+            outputs = export.write_outputs(
+                config, assessment, isochrones, siting, quality, found, times
+            )
     return Result(assessment, isochrones, network, siting, quality, outputs, found, times, timings)
 
 
@@ -190,134 +187,3 @@ def _travel_times(
         else float(config.outputs.isochrone_resolution_m),
         node_distances={name: reach.group(key).nodes.distance_m for name, key in keys.items()},
     )
-
-
-def write_outputs(
-    config: CityConfig,
-    assessment: Assessment,
-    isochrones: gpd.GeoDataFrame,
-    siting: SitingResult | None = None,
-    quality: dict[str, float] | None = None,
-    warnings: tuple[Finding, ...] = (),
-    times: TravelTimes | None = None,
-) -> tuple[Path, ...]:
-    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
-
-    Every file is written into a staging folder beside the output folder, which
-    replaces it only once the whole set is complete (``export.staged_folder``): a
-    failed or killed run leaves the previous set whole.
-    """
-    folder = config.output_folder
-    lang = config.outputs.language
-    circle = assessment.standards.care_circle_min
-    gaps = export.gap_table(assessment.gaps, language=lang, care_circle_min=circle)
-    scorecard = export.scorecard_table(assessment.scorecard, language=lang)
-    formats = config.outputs.formats
-    names: list[str] = []
-    with export.staged_folder(folder) as stage:
-
-        def save(name: str, writer: object, *args: object, **kwargs: object) -> None:
-            writer(*args, stage / name, **kwargs)  # type: ignore[operator]
-            names.append(name)
-
-        if "csv" in formats:
-            save("gaps.csv", export.save_csv, gaps)
-            save("scorecard.csv", export.save_csv, scorecard)
-        if "xlsx" in formats:
-            save(
-                "gaps.xlsx", export.save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang)
-            )
-        if "gpkg" in formats:
-            save("gaps.gpkg", export.save_gpkg, _gpkg_layers(assessment, isochrones))
-        save(
-            "scorecard.json",
-            export.save_text,
-            export.scorecard_json(
-                assessment.scorecard,
-                city=config.city,
-                profile=config.standard.profile,
-                warnings=warnings,
-            ),
-        )
-        save(
-            "scorecard.md",
-            export.save_text,
-            export.scorecard_markdown(
-                assessment.scorecard, city=config.city, language=lang, warnings=warnings
-            ),
-        )
-        if siting is not None:
-            sites = export.sites_table(siting.sites, language=lang)
-            if "csv" in formats:
-                save("sites.csv", export.save_csv, sites)
-            if "xlsx" in formats:
-                save(
-                    "sites.xlsx", export.save_xlsx, {"新建选址" if lang == "zh" else "sites": sites}
-                )
-            if "gpkg" in formats:
-                save("sites.gpkg", export.save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
-        if times is not None:
-            limit = max(assessment.standards.bands_min)
-
-            def tif(item: tuple[str, np.ndarray]) -> str:
-                name = f"travel_time_{item[0]}.tif"
-                export.save_geotiff(
-                    item[1], times.grid.transform, isochrones.crs, stage / name, max_minutes=limit
-                )
-                return name
-
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GDAL compresses
-                names += list(pool.map(tif, times.surfaces.items()))
-        if quality is not None:
-            save("network_quality.json", export.save_text, json.dumps(quality, indent=2) + "\n")
-        fmap = build_map(
-            assessment,
-            isochrones,
-            sites=None if siting is None else siting.sites,
-            city=config.city,
-            language=lang,
-            basemap=config.outputs.basemap,
-            tianditu_key=config.outputs.tianditu_key,
-            warnings=warnings,
-        )
-        save("map.html", export.save_text, map_html(fmap, offline=config.outputs.offline))
-    written = tuple(folder / name for name in names)
-    for path in written:
-        log(f"wrote {path}")
-    return written
-
-
-def _sheets(
-    assessment: Assessment,
-    gaps: pd.DataFrame,
-    scorecard: pd.DataFrame,
-    warnings: tuple[Finding, ...],
-    lang: str,
-) -> dict[str, pd.DataFrame]:
-    """The sheets of gaps.xlsx: gaps, scorecard, subdistricts, coverage by type, warnings."""
-    zh = lang == "zh"
-    sheets = {"缺口清单" if zh else "gaps": gaps, "评分卡" if zh else "scorecard": scorecard}
-    if assessment.subdistricts is not None:
-        sheets["街道" if zh else "subdistricts"] = assessment.subdistricts.drop(columns="geometry")
-    sheets["分类型覆盖" if zh else "coverage by type"] = assessment.coverage_by_type
-    if warnings:
-        sheets["注意" if zh else "warnings"] = export.warnings_table(warnings, language=lang)
-    return sheets
-
-
-def _gpkg_layers(
-    assessment: Assessment, isochrones: gpd.GeoDataFrame
-) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of gaps.gpkg in WGS84; isochrones simplified as on the map."""
-    shown = isochrones.assign(
-        geometry=for_display(isochrones.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
-    )
-    layers = {
-        "gaps": assessment.gaps,
-        "communities": assessment.communities,
-        "facilities": assessment.facilities,
-        "isochrones": shown,
-    }
-    if assessment.subdistricts is not None:
-        layers["subdistricts"] = assessment.subdistricts
-    return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}

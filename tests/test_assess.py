@@ -37,7 +37,6 @@ def facilities(spec: list[tuple[str, str, float, float]]) -> gpd.GeoDataFrame:
             "floor_area_m2": a,
             "beds": 0.0,
             "nursing_beds": 0.0,
-            "capacity": np.nan,
         }
         for i, t, a, _ in spec
     ]

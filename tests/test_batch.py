@@ -65,3 +65,13 @@ def test_batch_on_a_local_dask_cluster(region, tmp_path):
     facilities.write_bytes(facilities.read_bytes() + b"\n")
     third = run_batch(region, output=out, n_workers=2)
     assert [o.status for o in third.outcomes] == ["done", "done", "failed", "skipped"]
+
+
+def test_running_one_city_leaves_the_callers_progress_setting_alone(demo_copy, monkeypatch):
+    from geo_coverage import settings
+    from geo_coverage.batch import run_city
+
+    monkeypatch.setattr(settings, "show_progress", True)
+    outcome = run_city(str(demo_copy))
+    assert outcome.status == "done"
+    assert settings.show_progress is True

@@ -15,6 +15,7 @@ from geo_coverage.engine import (
 from geo_coverage.network import network_from_arrays, network_from_file, walkable_mask
 from tests.conftest import SHARED_DATA, requires_shared
 from tests.exact import nearest_exact, pair_matrix_exact
+from tests.osmnx_reference import segments_from_osm_xml
 
 GRID_CRS = "EPSG:4546"
 
@@ -178,13 +179,12 @@ def test_fast_osm_reader_gives_the_osmnx_network(path):
     from scipy.spatial import cKDTree
 
     from geo_coverage.network import (
-        _segments_from_osm_xml,
         _segments_from_osmium,
         network_from_segments,
     )
 
     fast = network_from_segments(_segments_from_osmium(SHARED_DATA / path))
-    slow = network_from_segments(_segments_from_osm_xml(SHARED_DATA / path))
+    slow = network_from_segments(segments_from_osm_xml(SHARED_DATA / path))
     assert fast.edge_length_m.sum() == pytest.approx(slow.edge_length_m.sum(), abs=0.01)
     # every junction the fast reader keeps is an osmnx node (osmnx keeps a few more
     # street points as nodes in OSMnx-written files; they change no walk)

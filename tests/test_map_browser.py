@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_module
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,10 @@ CHROMIUM = next(
     (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p),
     None,
 )
+if CHROMIUM is None and os.environ.get("GEO_COVERAGE_REQUIRE_BROWSER"):
+    # CI sets this: there the map must be proven in a real browser, never skipped
+    msg = "GEO_COVERAGE_REQUIRE_BROWSER is set but no Chromium was found"
+    raise RuntimeError(msg)
 requires_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)"
 )

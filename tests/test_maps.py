@@ -92,3 +92,31 @@ def test_drawing_never_fails_on_real_isochrones():
             layer["geometry"] = layer.geometry.simplify(DISPLAY_TOLERANCE_M)
             shown = to_display(layer)
             assert len(shown) == 3 and not shown.geometry.is_empty.any(), path.parent.name
+
+
+def test_the_shipped_leaflet_files_are_the_pinned_release():
+    import hashlib
+
+    from geo_coverage.maps import LEAFLET
+
+    pinned = dict(
+        reversed(line.split("  ", 1))
+        for line in (LEAFLET / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    )
+    assert len(pinned) == 7 and "leaflet.js" in pinned
+    for name, digest in pinned.items():
+        assert hashlib.sha256((LEAFLET / name).read_bytes()).hexdigest() == digest, name
+    assert "Leaflet 1.9.4" in (LEAFLET / "leaflet.js").read_text(encoding="utf-8")[:200]
+
+
+def test_the_offline_page_loads_nothing_and_needs_no_jquery(demo_result):
+    import re
+
+    sites = demo_result.siting.sites
+    page = map_html(
+        build_map(demo_result.assessment, demo_result.isochrones, sites=sites, city="示范区")
+    )
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', page)
+    assert "$(" not in page  # popups are bound with Leaflet's bindPopup
+    assert page.count(".bindPopup(") >= len(sites)
+    assert "Leaflet 1.9.4" in page

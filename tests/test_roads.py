@@ -21,9 +21,10 @@ from geo_coverage._errors import NetworkError
 from geo_coverage.config import load_config
 from geo_coverage.coords import wgs84_to_gcj02
 from geo_coverage.engine import nearest_source_distances, nearest_source_from_points, snap_points
-from geo_coverage.network import _segments_from_osm_xml, network_from_file
+from geo_coverage.network import network_from_file
 from geo_coverage.pipeline import run
 from tests.conftest import SHARED_DATA, requires_shared
+from tests.osmnx_reference import segments_from_osm_xml
 
 CRS = "EPSG:4548"
 X0, Y0 = 500_000.0, 4_430_000.0
@@ -142,7 +143,7 @@ def export_osm(osm: Path, crs_of) -> gpd.GeoDataFrame:
     marks such a crossing as a grade separation (the later line one level up), as a
     planner's layer marks a bridge, so both sources describe the same network.
     """
-    segs = _segments_from_osm_xml(osm)
+    segs = segments_from_osm_xml(osm)
 
     def level(row) -> int:
         values = row.get("layer")

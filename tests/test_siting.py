@@ -108,7 +108,6 @@ def test_building_the_proposed_sites_raises_coverage_by_what_the_solver_reported
             "floor_area_m2": result.sites["recommended_m2"].astype(float),
             "beds": 0.0,
             "nursing_beds": 0.0,
-            "capacity": np.nan,
             ROW_COL: 0,
         },
         geometry=result.sites.geometry.to_numpy(),

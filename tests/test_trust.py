@@ -476,7 +476,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_late_crash_leaves_the_previous_set_whole(demo_copy, monkeypatch):
-    import geo_coverage.pipeline as pipeline
+    import geo_coverage.export as export
 
     folder = run(demo_copy).outputs[0].parent
     before = _snapshot(folder)
@@ -485,7 +485,7 @@ def test_a_late_crash_leaves_the_previous_set_whole(demo_copy, monkeypatch):
     def crash(*_args, **_kwargs):
         raise RuntimeError("disk full while drawing")
 
-    monkeypatch.setattr(pipeline, "map_html", crash)
+    monkeypatch.setattr(export, "map_html", crash)
     with pytest.raises(RuntimeError):
         run(demo_copy)
     assert _snapshot(folder) == before
