@@ -165,6 +165,8 @@ def assess(
 
     dc_dist = reach.group(standards.day_care_types).origin_m
     com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= 1 - 1e-9
+    meal_dist = reach.group(standards.meal_types).origin_m
+    com["meal_covered_share"] = _per_community(origins, n, meal_dist <= circle_m, "share").round(4)
     type_share: dict[str, np.ndarray] = {}
     for ftype in FACILITY_TYPES:
         if (fac["type"] == ftype).any():
@@ -177,7 +179,7 @@ def assess(
     not_assessed = ~com["assessed"].to_numpy()
     if not_assessed.any():  # neither covered nor uncovered: not assessed
         minutes_cols = [c for c in com.columns if c.startswith("walk_min")]
-        com.loc[not_assessed, [*minutes_cols, "covered_share"]] = np.nan
+        com.loc[not_assessed, [*minutes_cols, "covered_share", "meal_covered_share"]] = np.nan
         com.loc[not_assessed, ["covered", "day_care_covered"]] = False
         com.loc[not_assessed, ["nearest_id", "nearest_name", "nearest_type"]] = ""
         for ftype in type_share:

@@ -241,6 +241,9 @@ _THRESHOLD_TYPES: dict[str, Any] = {
     "beds_per_1000_elderly": _Positive,
     "nursing_bed_share": _Share,
     "health_colocation_min": _Positive,
+    "meal_types": _Types,
+    "meal_coverage_target_share": _Share,
+    "institutional_care_share": _Share,
 }
 """Allowed values of every threshold a city may override (checked with the YAML line)."""
 

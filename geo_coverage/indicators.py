@@ -108,7 +108,7 @@ class Indicator:
         Stable identifier (scorecard ``indicator`` column, JSON key).
     label_zh, label_en
         Label templates (placeholders as in ``Reason`` plus ``{h}`` health-station
-        minutes).
+        minutes and ``{inst}`` the institutional-care share).
     target
         The target from the standards.
     unit
@@ -155,6 +155,7 @@ def placeholders(standards: Standards) -> dict[str, str]:
         "a": f"{standards.area_per_100_households_m2:g}",
         "land": f"{standards.land_per_resident_m2:g}",
         "h": f"{standards.health_colocation_min:g}",
+        "inst": f"{100 * standards.institutional_care_share:g}%",
     }
 
 
@@ -179,6 +180,23 @@ def _communities_covered(m: Assessed) -> float:
 
 def _day_care(m: Assessed) -> float:
     return share(m.communities["day_care_covered"].sum(), len(m.communities))
+
+
+def _has_meal_points(m: Assessed) -> bool:
+    return bool(m.facilities["type"].isin(m.standards.meal_types).any())
+
+
+def _meal_coverage(m: Assessed) -> float | None:
+    if not (m.has_elderly and _has_meal_points(m)):
+        return None
+    within = m.communities["meal_covered_share"].to_numpy()
+    return share((m.elderly * within).sum(), m.elderly.sum())
+
+
+def _meal_missing(m: Assessed) -> str:
+    if not _has_meal_points(m):
+        return "facilities: rows of a meal type (老年食堂 / 助餐点), if the city has any"
+    return NO_ELDERLY
 
 
 def _has_area(m: Assessed) -> bool:
@@ -226,6 +244,14 @@ def _beds_missing(m: Assessed) -> str:
     return (
         "facilities: 床位数 (beds) column" if not m.facilities["beds"].notna().any() else NO_ELDERLY
     )
+
+
+def _bed_demand_met(m: Assessed) -> float | None:
+    if not (m.facilities["beds"].notna().any() and m.has_elderly):
+        return None
+    elderly = m.everyone["elderly"].fillna(0).to_numpy(dtype=float).sum()
+    demand = m.standards.institutional_care_share * elderly
+    return share(float(m.facilities["beds"].fillna(0).sum()), demand)
 
 
 def _nursing_share(m: Assessed) -> float | None:
@@ -362,6 +388,16 @@ INDICATORS: tuple[Indicator, ...] = (
         ),
     ),
     Indicator(
+        "meal_coverage",
+        "老年助餐点覆盖率（{c}分钟内老年人）",
+        "Elderly within {c} min of a meal point",
+        lambda s: s.meal_coverage_target_share,
+        "share",
+        _meal_coverage,
+        "meal_coverage_target_share",
+        missing=_meal_missing,
+    ),
+    Indicator(
         "area_standard",
         "小区养老用房达标率（每百户{a}㎡）",
         "Communities meeting {a} m² per 100 households",
@@ -458,6 +494,16 @@ INDICATORS: tuple[Indicator, ...] = (
         "beds",
         _beds_per_1000,
         "beds_per_1000_elderly",
+        missing=_beds_missing,
+    ),
+    Indicator(
+        "bed_demand",
+        "养老床位满足机构养老需求比例（按老年人口{inst}测算）",
+        "Beds against institutional demand ({inst} of the elderly)",
+        lambda _: 1.0,
+        "share",
+        _bed_demand_met,
+        "institutional_care_share",
         missing=_beds_missing,
     ),
     Indicator(

@@ -308,8 +308,12 @@ def _group_key(types: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
 
 
 def facility_groups(standards: Standards, types: NDArray[np.object_]) -> list[tuple[str, ...]]:
-    """The groups every run searches: care circle, day care and each type present."""
-    keys = [_group_key(standards.care_circle_types), _group_key(standards.day_care_types)]
+    """The groups every run searches: care circle, day care, meals and each type present."""
+    keys = [
+        _group_key(standards.care_circle_types),
+        _group_key(standards.day_care_types),
+        _group_key(standards.meal_types),
+    ]
     keys += [(t,) for t in sorted(set(types))]
     return list(dict.fromkeys(keys))
 

@@ -147,6 +147,12 @@ class Standards:
     health_colocation_min
         A centre counts as co-located with health care when a health station is
         within this walk, minutes.
+    meal_types
+        Facility types that serve meals to the elderly (老年食堂, 助餐点).
+    meal_coverage_target_share
+        Target share of the elderly within the care circle of a meal point.
+    institutional_care_share
+        Share of the elderly expected to need a bed in an institution (beds demand).
     sources
         Source text of each threshold, keyed by field name.
     """
@@ -167,6 +173,9 @@ class Standards:
     beds_per_1000_elderly: float
     nursing_bed_share: float
     health_colocation_min: float
+    meal_types: tuple[str, ...]
+    meal_coverage_target_share: float
+    institutional_care_share: float
     sources: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def source(self, key: str) -> str:
@@ -241,6 +250,22 @@ _INNER_MONGOLIA: dict[str, tuple[Any, str]] = {
         5.0,
         _s("003", "推动社区综合养老服务中心与社区卫生服务站、护理站或其他医疗设施邻近设置")
         + f"；{_TOOL}: 邻近 = 步行5分钟内",
+    ),
+    "meal_types": (
+        ("canteen",),
+        _s(
+            "002",
+            "依托有条件的苏木乡镇养老服务中心、村级养老服务站等载体开办老年食堂、设置老年助餐点",
+        ),
+    ),
+    "meal_coverage_target_share": (
+        1.0,
+        _s("004", "推进银发食堂建设工作，作为惠普性供餐机构，为周边老年人提供助餐服务")
+        + f"；{_TOOL}: the documents set no share; 100 % of the elderly within the care circle",
+    ),
+    "institutional_care_share": (
+        0.03,
+        _s("001", "按照全市3%的老年人口入住机构养老的需求测算"),
     ),
 }
 

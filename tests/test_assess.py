@@ -207,6 +207,10 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
     _, centre_d = nearest_exact(network, _subset(fac_snap, health), _subset(fac_snap, centre))
     colocated = (centre_d <= s.health_colocation_min * 60 * speed).sum()
 
+    # meal points: elderly within the care circle of a canteen
+    meal = fac["type"].isin(s.meal_types).to_numpy()
+    assert meal.any()
+
     # the scorecard, indicator by indicator
     card = result.scorecard.set_index("indicator")["measured"]
     expected = {
@@ -219,7 +223,9 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
         "area_catchment": (per_100 >= s.area_per_100_households_m2 - 1e-9).mean(),
         "land_standard": 1 - land_short.sum() / land_given.sum(),
         "subdistrict_centres": (subs["name"].map(centres).fillna(0) >= 1).mean(),
+        "meal_coverage": (elderly * (pair[meal].min(0) <= circle)).sum() / elderly.sum(),
         "beds_per_1000": 1000 * fac["beds"].sum() / elderly.sum(),
+        "bed_demand": fac["beds"].sum() / (0.03 * elderly.sum()),
         "nursing_bed_share": fac["nursing_beds"].sum() / fac["beds"].sum(),
         "health_colocation": colocated / centre.sum(),
     }

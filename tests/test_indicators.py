@@ -57,3 +57,56 @@ def test_the_demo_scorecard_lists_the_registry_in_order(demo_config_path):
     keys = list(scorecard["indicator"])
     assert keys == sorted(keys, key=order.index)
     assert {"care_circle_households", "area_standard", "beds_per_1000"} <= set(keys)
+
+
+def _street_city(fac_spec, com_spec):
+    """Facilities and communities on one straight 1 km street (see tests/test_assess.py)."""
+    import numpy as np
+
+    from geo_coverage.layers import Layers
+    from geo_coverage.network import network_from_arrays
+    from tests.test_assess import CRS, communities, facilities
+
+    x = np.arange(0.0, 1001.0, 100.0)
+    u = np.arange(10)
+    street = network_from_arrays(x, np.zeros_like(x), u, u + 1, crs=CRS)
+    return street, Layers(facilities=facilities(fac_spec), communities=communities(com_spec))
+
+
+def test_meal_coverage_counts_the_elderly_within_the_circle_of_a_meal_point():
+    """Canteen at x = 0; A (20 elderly) walks 300 m, B (60 elderly) 1,000 m > 900 m."""
+    from geo_coverage.assess import assess
+
+    street, layers = _street_city(
+        [("M", "canteen", 50.0, 0.0), ("S", "station", 50.0, 1000.0)],
+        [("A", 100.0, 300.0), ("B", 300.0, 1000.0)],
+    )
+    card = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    row = card.set_index("indicator").loc["meal_coverage"]
+    assert row["measured"] == pytest.approx(20 / 80)
+    assert row["status"] == "fail" and row["label_zh"] == "老年助餐点覆盖率（15分钟内老年人）"
+    assert "004" in row["source"]
+
+
+def test_without_any_meal_point_the_meal_row_says_no_data_and_what_to_add():
+    from geo_coverage.assess import assess
+
+    street, layers = _street_city([("S", "station", 50.0, 0.0)], [("A", 100.0, 300.0)])
+    row = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    row = row.set_index("indicator").loc["meal_coverage"]
+    assert row["status"] == "no_data" and "老年食堂" in row["missing_data"]
+
+
+def test_bed_demand_compares_beds_with_three_percent_of_the_elderly():
+    """80 elderly × 3 % = 2.4 beds needed; 3 beds meet 125 % of it."""
+    from geo_coverage.assess import assess
+
+    street, layers = _street_city(
+        [("N", "nursing_home", 0.0, 0.0)], [("A", 100.0, 300.0), ("B", 300.0, 1000.0)]
+    )
+    layers.facilities["beds"] = 3.0
+    card = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    row = card.set_index("indicator").loc["bed_demand"]
+    assert row["measured"] == pytest.approx(3 / 2.4)
+    assert row["status"] == "pass" and "按老年人口3%测算" in row["label_zh"]
+    assert "3%的老年人口入住机构养老" in row["source"]
