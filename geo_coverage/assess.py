@@ -22,6 +22,7 @@ from .indicators import build_scorecard, gap_reasons, share
 from .layers import Layers
 from .network import WalkNetwork
 from .reach import Origins, Reach, reach_city
+from .rural import township_checks, village_checks
 from .standards import FACILITY_TYPES, Standards
 from .subdistricts import subdistrict_checks
 
@@ -65,6 +66,11 @@ class Assessment:
         The walks the assessment read (snapped points, group searches, catchment pairs).
     warnings
         Points left out with ``far_points: flag``, each located.
+    villages
+        One row per village (嘎查村) with its nearest home-care facility and ``served``
+        (None when no village layer).
+    townships
+        One row per township (苏木乡镇) with its centres (None when no township layer).
     gaps
         The communities failing any check, with reasons and priority; those not
         assessed (far from any street) first.
@@ -82,6 +88,8 @@ class Assessment:
     origins: pd.DataFrame
     reach: Reach
     warnings: tuple[Finding, ...] = ()
+    villages: gpd.GeoDataFrame | None = None
+    townships: gpd.GeoDataFrame | None = None
 
 
 def assess(
@@ -190,9 +198,13 @@ def assess(
     subs = None
     if layers.subdistricts is not None:
         subs = subdistrict_checks(network, layers.subdistricts, com, fac, reach, standards)
+    villages = None if layers.villages is None else village_checks(layers.villages, fac, standards)
+    townships = (
+        None if layers.townships is None else township_checks(layers.townships, fac, standards)
+    )
     com["reasons_zh"], com["reasons_en"] = gap_reasons(com, subs, standards)
     com["priority"] = priority(com)
-    scorecard = build_scorecard(com, fac, subs, standards)
+    scorecard = build_scorecard(com, fac, subs, standards, villages=villages, townships=townships)
     gaps = com[com["reasons_zh"] != ""].sort_values(
         ["assessed", "priority", "id"], ascending=[True, False, True]
     )
@@ -220,6 +232,8 @@ def assess(
         origin_table,
         reach,
         reach.findings,
+        villages,
+        townships,
     )
 
 

@@ -77,7 +77,7 @@ def input_hash(config_path: str | Path) -> str:
     str
         Hex SHA-256; equal hashes mean the run would give the same outputs.
     """
-    from .config import load_config
+    from .config import LAYER_KINDS, load_config
 
     config = load_config(config_path)
     digest = hashlib.sha256(__version__.encode())
@@ -85,7 +85,7 @@ def input_hash(config_path: str | Path) -> str:
         digest.update(source.read_bytes())
     digest.update(Path(config_path).read_bytes())
     files = {config.network.path} if config.network.path else set()
-    for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
+    for kind in LAYER_KINDS:
         if getattr(config.layers, kind) is not None:
             files.add(config.layer_path(kind))
     for path in sorted(str(f) for f in files):

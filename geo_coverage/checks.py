@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from ._errors import ConfigError, Finding
-from .config import CityConfig
+from .config import LAYER_KINDS, CityConfig
 from .coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
 from .export import foreign_files
 from .layers import Layers
@@ -185,7 +185,7 @@ def preflight(config: CityConfig) -> None:
     inputs = []
     if config.network.path is not None:
         inputs.append(("network.path", Path(config.network.path)))
-    for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
+    for kind in LAYER_KINDS:
         if getattr(config.layers, kind) is not None:
             inputs.append((f"layers.{kind}.path", config.layer_path(kind)))
     for key, path in inputs:
@@ -243,14 +243,13 @@ STUDY_AREA_MARGIN_M = 100.0
 
 
 def study_area(layers: Layers) -> shapely.Geometry:
-    """The area a run is about: hull of every community and facility, plus a margin.
+    """The area a run's walks are about: hull of the communities, plus a margin.
 
     One definition for every check, so a network is judged on the same ground by
-    ``validate`` and ``run`` whatever layer is being looked at.
+    ``validate`` and ``run`` whatever layer is being looked at. Facilities do not widen
+    it: a township centre out in the countryside would make a dense town look sparse.
     """
-    geoms = np.concatenate(
-        [layers.communities.geometry.to_numpy(), layers.facilities.geometry.to_numpy()]
-    )
+    geoms = layers.communities.geometry.to_numpy()
     return shapely.union_all(geoms).convex_hull.buffer(STUDY_AREA_MARGIN_M)
 
 

@@ -207,13 +207,19 @@ class FacilityLayerConfig(LayerConfig):
 
 
 class LayersConfig(_Strict):
-    """Input layers of a city."""
+    """Input layers of a city (see ``LAYER_KINDS``)."""
 
     facilities: FacilityLayerConfig
     communities: LayerConfig
     entrances: LayerConfig | None = None
     subdistricts: LayerConfig | None = None
     candidates: LayerConfig | None = None
+    villages: LayerConfig | None = None
+    townships: LayerConfig | None = None
+
+
+LAYER_KINDS: tuple[str, ...] = tuple(LayersConfig.model_fields)
+"""Every input layer a city config may name, in reading order."""
 
 
 _Share = Annotated[float, Field(gt=0, le=1, description="a share in (0, 1]: 0.9 = 90 %")]
@@ -244,6 +250,11 @@ _THRESHOLD_TYPES: dict[str, Any] = {
     "meal_types": _Types,
     "meal_coverage_target_share": _Share,
     "institutional_care_share": _Share,
+    "rural_home_care_types": _Types,
+    "village_reach_m": Annotated[float, Field(gt=0, le=20000)],
+    "rural_home_care_target_share": _Share,
+    "township_centre_types": _Types,
+    "township_centre_target_share": _Share,
 }
 """Allowed values of every threshold a city may override (checked with the YAML line)."""
 
@@ -346,7 +357,7 @@ class CityConfig(_Strict):
 
     @model_validator(mode="after")
     def _layer_paths(self) -> CityConfig:
-        for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates"):
+        for kind in LAYER_KINDS:
             layer = getattr(self.layers, kind)
             if layer is not None and layer.source == "file" and layer.path is None:
                 msg = f"layers.{kind} needs a path (or 'source: osm')"

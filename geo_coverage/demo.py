@@ -49,6 +49,21 @@ FACILITIES = (
     ("F07", "新华长者食堂", "老年食堂", 620.0, 760.0, 200, 0, 0),
     ("F08", "新华社区卫生服务站", "社区卫生服务站", 340.0, 430.0, 400, 0, 0),
     ("F09", "中山社区卫生服务站", "社区卫生服务站", 1620.0, 1230.0, 300, 0, 0),
+    # the rural part east of the city: a mutual-aid home in one village, the township centre
+    ("F10", "红旗嘎查互助幸福院", "互助幸福院", 3620.0, 930.0, 240, 0, 0),
+    ("F11", "东郊苏木养老服务中心", "乡镇养老服务中心", 5420.0, 930.0, 1500, 30, 12),
+)
+
+# the rural part: a county road east from 人民路 (y = 900) through one township
+COUNTY_ROAD_X = (2400.0, 3600.0, 4600.0, 5400.0, 6400.0)
+TOWNSHIP = ("T1", "东郊苏木", (3000.0, -600.0, 6800.0, 2400.0))
+# id, name, x, y (metres), population, elderly; served when a home-care facility is ≤ 1 km
+VILLAGES = (
+    ("V1", "红旗嘎查", 3600.0, 900.0, 820, 210),  # its own 互助幸福院: served
+    ("V2", "新胜村", 4600.0, 1700.0, 640, 180),  # 1.25 km from F10: not served
+    ("V3", "东郊苏木所在地", 5400.0, 900.0, 1900, 430),  # the township centre: served
+    ("V4", "沙力嘎查", 6300.0, 200.0, 450, 150),  # 1.14 km from F11: not served
+    ("V5", "哈拉村", 4600.0, 300.0, 560, 160),  # 1.03 km from F11, 1.17 km from F10
 )
 
 
@@ -69,7 +84,8 @@ def _streets_xml() -> str:
             nodes[(i * DX, j * DY)] = len(nodes) + 1
     extra = [(400.0, 300.0), (500.0, 375.0), (600.0, 450.0)]  # park path (diagonal)
     motorway = [(-100.0, 1950.0), (1200.0, 1950.0), (2500.0, 1950.0)]
-    for xy in extra[1:2] + motorway:
+    county = [(x, 900.0) for x in COUNTY_ROAD_X]
+    for xy in extra[1:2] + motorway + county[1:]:
         nodes[xy] = len(nodes) + 1
     xs = np.array([k[0] for k in nodes])
     ys = np.array([k[1] for k in nodes])
@@ -91,6 +107,7 @@ def _streets_xml() -> str:
         ways.append(([nodes[(i * DX, j * DY)] for i in range(NX)], tags))
     ways.append(([nodes[xy] for xy in extra], {"highway": "footway", "name": "游园步道"}))
     ways.append(([nodes[xy] for xy in motorway], {"highway": "motorway", "name": "绕城高速"}))
+    ways.append(([nodes[xy] for xy in county], {"highway": "tertiary", "name": "东郊县道"}))
     # not for pedestrians: a cycleway and a private service road inside blocks
     ways.append(
         (
@@ -193,6 +210,34 @@ def _subdistricts() -> str:
     return _feature_collection("subdistricts", features)
 
 
+def _townships() -> str:
+    tid, name, (x0, y0, x1, y1) = TOWNSHIP
+    feature = {
+        "type": "Feature",
+        "properties": {"编号": tid, "苏木乡镇名称": name},
+        "geometry": {"type": "Polygon", "coordinates": _polygon(x0, y0, x1, y1)},
+    }
+    return _feature_collection("townships", [feature])
+
+
+def _villages() -> str:
+    lon, lat = _to_lonlat(np.array([v[2] for v in VILLAGES]), np.array([v[3] for v in VILLAGES]))
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "嘎查村编号": v[0],
+                "嘎查村名称": v[1],
+                "常住人口": v[4],
+                "60岁以上人口": v[5],
+            },
+            "geometry": {"type": "Point", "coordinates": [float(lo), float(la)]},
+        }
+        for v, lo, la in zip(VILLAGES, lon, lat, strict=True)
+    ]
+    return _feature_collection("villages", features)
+
+
 def _facilities_csv() -> str:
     """Facilities as an AMap export would give them: GCJ-02 lon/lat, Chinese headers."""
     xs = np.array([f[3] for f in FACILITIES])
@@ -227,6 +272,8 @@ def write_demo_city(folder: str | Path) -> list[Path]:
         "streets.osm": _streets_xml(),
         "communities.geojson": _communities(),
         "subdistricts.geojson": _subdistricts(),
+        "townships.geojson": _townships(),
+        "villages.geojson": _villages(),
         # UTF-8 with BOM, as Excel on Chinese Windows expects
         "facilities.csv": "\ufeff" + _facilities_csv(),
     }

@@ -264,6 +264,33 @@ def sites_table(sites: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFram
     return frame[cols].rename(columns={c: SITE_COLUMNS[c][pos] for c in cols})
 
 
+RURAL_COLUMNS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "id"),
+    "name": ("名称", "name"),
+    "population": ("常住人口", "population"),
+    "elderly": ("60岁以上人口", "elderly (60+)"),
+    "home_care_name": ("最近居家养老服务设施", "nearest home-care facility"),
+    "home_care_m": ("直线距离（米）", "straight distance (m)"),
+    "served": ("已覆盖", "served"),
+    "centres": ("养老服务中心数", "elderly-service centres"),
+    "has_centre": ("有养老服务中心", "has a centre"),
+    "lon": ("经度（WGS84）", "longitude (WGS84)"),
+    "lat": ("纬度（WGS84）", "latitude (WGS84)"),
+}
+"""Columns of the village (嘎查村) and township (苏木乡镇) sheets."""
+
+
+def rural_table(layer: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
+    """Villages or townships with their rural checks, headers in ``language``."""
+    pos = 0 if language == "zh" else 1
+    frame = _with_lonlat(layer)
+    for flag in ("served", "has_centre"):
+        if flag in frame:
+            frame[flag] = [("是", "yes")[pos] if v else ("否", "no")[pos] for v in frame[flag]]
+    cols = [c for c in RURAL_COLUMNS if c in frame]
+    return frame[cols].rename(columns={c: RURAL_COLUMNS[c][pos] for c in cols})
+
+
 def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
     """The scorecard with labels and headers in ``language``."""
     pos = 0 if language == "zh" else 1
@@ -583,12 +610,16 @@ def _sheets(
     warnings: tuple[Finding, ...],
     lang: str,
 ) -> dict[str, pd.DataFrame]:
-    """The sheets of gaps.xlsx: gaps, scorecard, subdistricts, coverage by type, warnings."""
+    """The sheets of gaps.xlsx: gaps, scorecard, places, coverage by type, warnings."""
     zh = lang == "zh"
     sheets = {"缺口清单" if zh else "gaps": gaps, "评分卡" if zh else "scorecard": scorecard}
     if assessment.subdistricts is not None:
         sheets["街道" if zh else "subdistricts"] = assessment.subdistricts.drop(columns="geometry")
     sheets["分类型覆盖" if zh else "coverage by type"] = assessment.coverage_by_type
+    if assessment.villages is not None:
+        sheets["嘎查村" if zh else "villages"] = rural_table(assessment.villages, language=lang)
+    if assessment.townships is not None:
+        sheets["苏木乡镇" if zh else "townships"] = rural_table(assessment.townships, language=lang)
     if warnings:
         sheets["注意" if zh else "warnings"] = warnings_table(warnings, language=lang)
     return sheets
@@ -609,4 +640,8 @@ def _gpkg_layers(
     }
     if assessment.subdistricts is not None:
         layers["subdistricts"] = assessment.subdistricts
+    if assessment.villages is not None:
+        layers["villages"] = assessment.villages
+    if assessment.townships is not None:
+        layers["townships"] = assessment.townships
     return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}

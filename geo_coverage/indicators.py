@@ -50,6 +50,8 @@ class Assessed:
         Subdistricts with their checks, or None without a subdistrict layer.
     standards
         The thresholds applied.
+    villages, townships
+        Rural checks (``rural``), or None without those layers.
     """
 
     everyone: gpd.GeoDataFrame
@@ -57,6 +59,8 @@ class Assessed:
     facilities: gpd.GeoDataFrame
     subdistricts: gpd.GeoDataFrame | None
     standards: Standards
+    villages: gpd.GeoDataFrame | None = None
+    townships: gpd.GeoDataFrame | None = None
 
     @property
     def households(self) -> NDArray[np.float64]:
@@ -108,7 +112,7 @@ class Indicator:
         Stable identifier (scorecard ``indicator`` column, JSON key).
     label_zh, label_en
         Label templates (placeholders as in ``Reason`` plus ``{h}`` health-station
-        minutes and ``{inst}`` the institutional-care share).
+        minutes, ``{inst}`` the institutional-care share, ``{vr}`` the village reach).
     target
         The target from the standards.
     unit
@@ -156,6 +160,7 @@ def placeholders(standards: Standards) -> dict[str, str]:
         "land": f"{standards.land_per_resident_m2:g}",
         "h": f"{standards.health_colocation_min:g}",
         "inst": f"{100 * standards.institutional_care_share:g}%",
+        "vr": f"{standards.village_reach_m:,.0f}",
     }
 
 
@@ -269,6 +274,14 @@ def _colocation_shown(m: Assessed) -> bool:
 def _colocation(m: Assessed) -> float:
     centres = float(m.facilities["type"].eq("centre").sum())
     return share(float(m.subdistricts["centres_colocated"].sum()), centres)
+
+
+def _villages_served(m: Assessed) -> float:
+    return share(m.villages["served"].sum(), len(m.villages))
+
+
+def _townships_covered(m: Assessed) -> float:
+    return share(m.townships["has_centre"].sum(), len(m.townships))
 
 
 def _not_assessed(m: Assessed) -> float:
@@ -527,6 +540,26 @@ INDICATORS: tuple[Indicator, ...] = (
         shown=_colocation_shown,
     ),
     Indicator(
+        "rural_home_care",
+        "农村牧区居家养老服务设施覆盖率（嘎查村，{vr}米内）",
+        "Villages with a home-care facility within {vr} m",
+        lambda s: s.rural_home_care_target_share,
+        "share",
+        _villages_served,
+        "rural_home_care_target_share",
+        shown=lambda m: m.villages is not None and len(m.villages) > 0,
+    ),
+    Indicator(
+        "township_centres",
+        "农村养老服务中心覆盖率（苏木乡镇）",
+        "Townships with an elderly-service centre",
+        lambda s: s.township_centre_target_share,
+        "share",
+        _townships_covered,
+        "township_centre_target_share",
+        shown=lambda m: m.townships is not None and len(m.townships) > 0,
+    ),
+    Indicator(
         "not_assessed",
         "无法评估的小区（离步行道路过远）",
         "Communities not assessed (far from streets)",
@@ -602,6 +635,9 @@ def build_scorecard(
     fac: gpd.GeoDataFrame,
     subs: gpd.GeoDataFrame | None,
     standards: Standards,
+    *,
+    villages: gpd.GeoDataFrame | None = None,
+    townships: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per indicator shown: label, target, measured value, status and source.
 
@@ -616,6 +652,8 @@ def build_scorecard(
         Assessed communities, facilities and subdistricts.
     standards
         The thresholds applied.
+    villages, townships
+        Rural checks, or None.
 
     Returns
     -------
@@ -625,7 +663,7 @@ def build_scorecard(
         ``missing_data`` and ``source``.
     """
     assessed = com[com["assessed"].to_numpy(dtype=bool)]
-    m = Assessed(com, assessed, fac, subs, standards)
+    m = Assessed(com, assessed, fac, subs, standards, villages, townships)
     return pd.DataFrame([_row(ind, m) for ind in INDICATORS if ind.shown(m)])
 
 

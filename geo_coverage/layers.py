@@ -42,6 +42,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "社区名称",
         "街道名称",
         "站点名称",
+        "嘎查村名称",
+        "村名称",
+        "苏木乡镇名称",
+        "乡镇名称",
     ),
     "type": ("type", "类型", "设施类型", "机构类型", "类别"),
     "floor_area_m2": ("floor_area_m2", "floor_area", "建筑面积", "面积", "用房面积"),
@@ -98,6 +102,14 @@ SPECS: dict[str, LayerSpec] = {
     "candidates": LayerSpec(
         "candidates", ("id",), ("name",), (), ("Point", "Polygon", "MultiPolygon")
     ),
+    "villages": LayerSpec(
+        "villages",
+        ("id", "name"),
+        ("population", "elderly"),
+        ("population", "elderly"),
+        ("Point", "Polygon", "MultiPolygon"),
+    ),
+    "townships": LayerSpec("townships", ("name",), ("id",), (), ("Polygon", "MultiPolygon")),
 }
 
 MAX_FINDINGS_PER_COLUMN = 20
@@ -112,6 +124,8 @@ class Layers:
     entrances: gpd.GeoDataFrame | None = None
     subdistricts: gpd.GeoDataFrame | None = None
     candidates: gpd.GeoDataFrame | None = None
+    villages: gpd.GeoDataFrame | None = None
+    townships: gpd.GeoDataFrame | None = None
     warnings: tuple[Finding, ...] = ()
     """Plausibility warnings found while reading (the run goes on and reports them)."""
 
@@ -624,7 +638,7 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     Parameters
     ----------
     kind
-        {"facilities", "communities", "entrances", "subdistricts", "candidates"}
+        One of ``config.LAYER_KINDS``.
     cfg
         The layer's config (path, coordinate system, column mapping).
 

@@ -79,6 +79,11 @@ def band_opacity(band: float, bands: list[float]) -> float:
 
 
 TEXT = {
+    "villages": ("嘎查村（居家养老服务设施）", "Villages (home-care facility)"),
+    "village_served": ("有居家养老服务设施", "served"),
+    "village_unserved": ("附近无居家养老服务设施", "no home-care facility nearby"),
+    "townships": ("苏木乡镇", "Townships"),
+    "no_township_centre": ("无养老服务中心", "no elderly-service centre"),
     "facilities": ("养老服务设施", "Facilities"),
     "communities": ("小区（按状态着色）", "Communities by status"),
     "subdistricts": ("街道", "Subdistricts"),
@@ -187,7 +192,14 @@ def build_map(
     gcj = basemap == "amap"
     com = to_display(assessment.communities, gcj02=gcj)
     fac = to_display(assessment.facilities, gcj02=gcj)
-    minx, miny, maxx, maxy = com.total_bounds
+    places = [com] + [
+        to_display(layer, gcj02=gcj)
+        for layer in (assessment.villages, assessment.townships)
+        if layer is not None and len(layer)
+    ]
+    bounds = np.array([layer.total_bounds for layer in places])
+    minx, miny = bounds[:, :2].min(axis=0)
+    maxx, maxy = bounds[:, 2:].max(axis=0)
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
@@ -215,6 +227,8 @@ def build_map(
                 tooltip=_esc(row["name"]) + (f" — {_t('no_centre', language)}" if lacking else ""),
             ).add_to(group)
         group.add_to(fmap)
+    if assessment.townships is not None and len(assessment.townships):
+        _township_layer(to_display(assessment.townships, gcj02=gcj), language).add_to(fmap)
     if isochrones is not None and len(isochrones):
         iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
         iso["geometry"] = for_display(iso.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
@@ -245,6 +259,8 @@ def build_map(
             group.add_to(fmap)
     circle = assessment.standards.care_circle_min
     _community_layer(com, language).add_to(fmap)
+    if assessment.villages is not None and len(assessment.villages):
+        _village_layer(to_display(assessment.villages, gcj02=gcj), language).add_to(fmap)
     _facility_layer(fac, language, circle).add_to(fmap)
     if sites is not None and len(sites):
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
@@ -264,6 +280,53 @@ def build_map(
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def _township_layer(townships: gpd.GeoDataFrame, language: str) -> object:
+    """Township outlines; those without an elderly-service centre in red."""
+    import folium
+
+    group = folium.FeatureGroup(name=_t("townships", language))
+    for _, row in townships.iterrows():
+        lacking = not bool(row["has_centre"])
+        note = f" — {_t('no_township_centre', language)}" if lacking else ""
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda _f, lacking=lacking: {
+                "color": "#d73027" if lacking else "#1a9850",
+                "weight": 2.5,
+                "dashArray": "2 6",
+                "fillOpacity": 0.0,
+            },
+            tooltip=_esc(row["name"]) + note,
+        ).add_to(group)
+    return group
+
+
+def _village_layer(villages: gpd.GeoDataFrame, language: str) -> object:
+    """Villages as dots: green with a home-care facility in reach, red without."""
+    import folium
+
+    group = folium.FeatureGroup(name=_t("villages", language))
+    points = villages.geometry.representative_point()
+    for (_, row), point in zip(villages.iterrows(), points, strict=True):
+        served = bool(row["served"])
+        status = _t("village_served" if served else "village_unserved", language)
+        distance = row["home_care_m"]
+        nearest = (
+            f" · {_esc(row['home_care_name'])} {distance:,.0f} m" if np.isfinite(distance) else ""
+        )
+        folium.CircleMarker(
+            location=[point.y, point.x],
+            radius=7,
+            color="#333333",
+            weight=1,
+            fill=True,
+            fill_color="#1a9850" if served else "#d73027",
+            fill_opacity=0.9,
+            tooltip=f"{_esc(row['name'])}: {_esc(status)}{nearest}",
+        ).add_to(group)
+    return group
 
 
 def _static_html(text: str) -> object:

@@ -14,7 +14,7 @@ from . import export
 from ._errors import Finding
 from .assess import Assessment, assess
 from .checks import coordinate_system_warnings, network_fitness, preflight
-from .config import CityConfig, load_config
+from .config import LAYER_KINDS, CityConfig, load_config
 from .isochrones import TravelTimes, travel_times
 from .layers import Layers, layers_from_config
 from .network import WalkNetwork, network_from_config
@@ -91,7 +91,7 @@ def prepare(config: CityConfig) -> Prepared:
 def _files(config: CityConfig) -> dict[str, str]:
     return {
         kind: str(config.layer_path(kind))
-        for kind in ("facilities", "communities", "entrances", "subdistricts", "candidates")
+        for kind in LAYER_KINDS
         if getattr(config.layers, kind) is not None
     }
 

@@ -58,6 +58,9 @@ FACILITY_TYPES: MappingProxyType[str, FacilityType] = MappingProxyType(
                     "社区居家养老综合服务中心",
                     "街道养老服务中心",
                     "社区综合养老服务中心",
+                    "乡镇养老服务中心",
+                    "苏木乡镇养老服务中心",
+                    "农村养老服务中心",
                 ),
             ),
             FacilityType(
@@ -153,6 +156,17 @@ class Standards:
         Target share of the elderly within the care circle of a meal point.
     institutional_care_share
         Share of the elderly expected to need a bed in an institution (beds demand).
+    rural_home_care_types
+        Facility types that count as home-care facilities of a village (嘎查村).
+    village_reach_m
+        A village counts as served when such a facility stands in it or within this
+        straight-line distance, metres.
+    rural_home_care_target_share
+        Target share of villages served.
+    township_centre_types
+        Facility types that count as a township's (苏木乡镇) elderly-service centre.
+    township_centre_target_share
+        Target share of townships holding such a centre.
     sources
         Source text of each threshold, keyed by field name.
     """
@@ -176,6 +190,11 @@ class Standards:
     meal_types: tuple[str, ...]
     meal_coverage_target_share: float
     institutional_care_share: float
+    rural_home_care_types: tuple[str, ...]
+    village_reach_m: float
+    rural_home_care_target_share: float
+    township_centre_types: tuple[str, ...]
+    township_centre_target_share: float
     sources: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def source(self, key: str) -> str:
@@ -266,6 +285,27 @@ _INNER_MONGOLIA: dict[str, tuple[Any, str]] = {
     "institutional_care_share": (
         0.03,
         _s("001", "按照全市3%的老年人口入住机构养老的需求测算"),
+    ),
+    "rural_home_care_types": (
+        ("mutual_aid", "station", "day_care", "centre"),
+        _s("003", "发挥村级互助养老服务设施前沿阵地作用，提升农村互助养老服务覆盖面"),
+    ),
+    "village_reach_m": (
+        1000.0,
+        f"{_TOOL}: a facility in the village or within 1 km of it (the documents set no "
+        "distance; set village_reach_m to the local rule)",
+    ),
+    "rural_home_care_target_share": (
+        0.60,
+        _s("001", "农村牧区居家养老服务设施覆盖率达60%"),
+    ),
+    "township_centre_types": (
+        ("centre",),
+        _s("003", "推动在苏木乡镇建设具备全托、日托、上门服务等综合功能的养老服务中心"),
+    ),
+    "township_centre_target_share": (
+        0.50,
+        _s("003", "到2025年底，农村养老服务中心覆盖率总体达到50%"),
     ),
 }
 

@@ -181,7 +181,10 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
     # catchment scope: 2SFCA from the networkx pair distances
     hh = raw["households"].to_numpy()
     within = pair[care] <= circle
-    ratio = fac[care]["floor_area_m2"].to_numpy() / (within * hh).sum(axis=1)
+    load = (within * hh).sum(axis=1)  # the rural centres reach no compound: they share nothing
+    ratio = np.divide(
+        fac[care]["floor_area_m2"].to_numpy(), load, out=np.zeros(len(load)), where=load > 0
+    )
     per_100 = 100 * (within * ratio[:, None]).sum(axis=0)
     np.testing.assert_allclose(com.loc[ids, "catchment_m2_per_100hh"], per_100.round(2))
 
@@ -207,6 +210,12 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
     _, centre_d = nearest_exact(network, _subset(fac_snap, health), _subset(fac_snap, centre))
     colocated = (centre_d <= s.health_colocation_min * 60 * speed).sum()
 
+    # villages: a home-care facility within 1 km in a straight line (geopandas distances)
+    home = fac[fac["type"].isin(s.rural_home_care_types)]
+    villages = layers.villages
+    served = np.array([home.distance(v).min() <= s.village_reach_m for v in villages.geometry])
+    assert list(villages["name"][served]) == ["红旗嘎查", "东郊苏木所在地"]
+
     # meal points: elderly within the care circle of a canteen
     meal = fac["type"].isin(s.meal_types).to_numpy()
     assert meal.any()
@@ -228,6 +237,8 @@ def test_every_demo_number_agrees_with_an_independent_computation(demo_config_pa
         "bed_demand": fac["beds"].sum() / (0.03 * elderly.sum()),
         "nursing_bed_share": fac["nursing_beds"].sum() / fac["beds"].sum(),
         "health_colocation": colocated / centre.sum(),
+        "rural_home_care": served.mean(),
+        "township_centres": 1.0,  # 东郊苏木 holds 东郊苏木养老服务中心
     }
     assert set(card.index) == set(expected)
     for key, value in expected.items():

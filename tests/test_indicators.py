@@ -110,3 +110,39 @@ def test_bed_demand_compares_beds_with_three_percent_of_the_elderly():
     assert row["measured"] == pytest.approx(3 / 2.4)
     assert row["status"] == "pass" and "按老年人口3%测算" in row["label_zh"]
     assert "3%的老年人口入住机构养老" in row["source"]
+
+
+def test_a_village_is_served_by_a_facility_inside_it_or_within_the_configured_reach():
+    import geopandas as gpd
+    import shapely
+
+    from geo_coverage.rural import township_checks, village_checks
+
+    fac = gpd.GeoDataFrame(
+        {"name": ["幸福院", "养老院"], "type": ["mutual_aid", "nursing_home"]},
+        geometry=[shapely.Point(500, 500), shapely.Point(5000, 0)],
+        crs="EPSG:4546",
+    )
+    villages = gpd.GeoDataFrame(
+        {"id": ["A", "B", "C"], "name": ["甲", "乙", "丙"]},
+        geometry=[
+            shapely.box(0, 0, 1000, 1000),  # holds the home: 0 m
+            shapely.Point(500, 1499),  # 999 m north of it
+            shapely.Point(5000, 10),  # next to a nursing home only: not home care
+        ],
+        crs="EPSG:4546",
+    )
+    s = standards_from_profile("inner-mongolia")
+    got = village_checks(villages, fac, s)
+    assert list(got["home_care_m"]) == [0.0, 999.0, pytest.approx(4500.0, abs=30)]
+    assert list(got["served"]) == [True, True, False]
+    strict = standards_from_profile("inner-mongolia", overrides={"village_reach_m": 500})
+    assert list(village_checks(villages, fac, strict)["served"]) == [True, False, False]
+
+    townships = gpd.GeoDataFrame(
+        {"name": ["东", "西"]},
+        geometry=[shapely.box(0, 0, 2000, 2000), shapely.box(4000, -1000, 6000, 1000)],
+        crs="EPSG:4546",
+    )
+    centre = fac.assign(type=["centre", "nursing_home"])
+    assert list(township_checks(townships, centre, s)["has_centre"]) == [True, False]

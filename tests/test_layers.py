@@ -56,7 +56,8 @@ def findings(config_path: Path) -> list:
 def test_demo_layers_read_with_chinese_headers_and_gcj02_converted(demo_config_path):
     layers = layers_from_config(load_config(demo_config_path))
     fac = layers.facilities
-    assert len(fac) == 9 and len(layers.communities) == 71 and len(layers.subdistricts) == 3
+    assert len(fac) == 11 and len(layers.communities) == 71 and len(layers.subdistricts) == 3
+    assert len(layers.villages) == 5 and list(layers.townships["name"]) == ["东郊苏木"]
     assert fac.crs.to_epsg() == 4326
     assert fac.loc[fac["id"] == "F05", "type"].item() == "station"  # 居家养老服务驿站 via config
     assert fac.loc[fac["id"] == "F01", "type_label"].item() == "街道综合养老服务中心"
@@ -72,7 +73,7 @@ def test_gbk_csv_from_excel_is_read(demo_copy):
     path = facilities_csv(demo_copy)
     text = path.read_text(encoding="utf-8-sig")
     path.write_bytes(text.encode("gbk"))
-    assert len(layers_from_config(load_config(demo_copy)).facilities) == 9
+    assert len(layers_from_config(load_config(demo_copy)).facilities) == 11
 
 
 def test_xlsx_facilities(tmp_path, demo_config_path):
@@ -266,4 +267,4 @@ def test_validate_command_accepts_the_demo(demo_config_path):
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "OK:" in proc.stdout and "9 facilities, 71 communities" in proc.stdout
+    assert "OK:" in proc.stdout and "11 facilities, 71 communities" in proc.stdout

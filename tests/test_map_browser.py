@@ -94,7 +94,7 @@ def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def hostile_demo(demo_copy):
-    """The demo with a facility whose name is a script, and template text in two names."""
+    """The demo with a facility and a village named as a script, template text in names."""
     path = demo_copy.parent.parent / "layers" / "demo" / "facilities.csv"
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     frame.loc[6, "名称"] = HOSTILE
@@ -103,6 +103,14 @@ def hostile_demo(demo_copy):
     data = json.loads(communities.read_text(encoding="utf-8"))
     data["features"][0]["properties"]["小区名称"] = "{{7*7}}"
     communities.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for name, column, value in (
+        ("villages", "嘎查村名称", HOSTILE),
+        ("townships", "苏木乡镇名称", "{{7*7}}苏木"),
+    ):
+        layer = demo_copy.parent.parent / "layers" / "demo" / f"{name}.geojson"
+        data = json.loads(layer.read_text(encoding="utf-8"))
+        data["features"][0]["properties"][column] = value
+        layer.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     text = demo_copy.read_text(encoding="utf-8").replace("city: 示范区", 'city: "{{7*7}}区"')
     demo_copy.write_text(text, encoding="utf-8")
     return demo_copy
@@ -115,6 +123,7 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     html = map_path.read_text(encoding="utf-8")
     assert "cdn.jsdelivr" not in html and "<script src=" not in html  # self-contained
     assert "<script>alert(1)" not in html
+    assert "49苏木" not in html and "&#123;&#123;7*7&#125;&#125;苏木" in html
 
     probe_page = tmp_path / "probe.html"
     probe_page.write_text(
@@ -134,7 +143,8 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     assert state["hostile"] == HOSTILE  # shown as plain text
     assert state["template"] == "{{7*7}}"  # never evaluated to 49
     assert state["title"].startswith("{{7*7}}区")
-    assert state["overlays"][TEXT["facilities"][0]] == len(a.facilities) == 9
+    assert state["overlays"][TEXT["facilities"][0]] == len(a.facilities) == 11
+    assert state["overlays"][TEXT["villages"][0]] == len(a.villages) == 5
     assert state["overlays"][TEXT["communities"][0]] == len(a.communities) == 71
     assert state["overlays"][TEXT["sites"][0]] == len(result.siting.sites) == 2
     iso_layers = [k for k in state["overlays"] if TEXT["isochrone"][0] in k]

@@ -19,12 +19,14 @@ def demo_with_network(network_path) -> object:
 
 def test_demo_streets_keep_only_what_pedestrians_may_use(demo_config_path):
     network = network_from_config(load_config(demo_config_path))
-    # 13 × 13 grid; corners merge their two edges; plus the park path. The motorway,
-    # the cycleway and the private service road are not walkable.
-    assert network.n_edges == 12 * 13 * 2 - 4 + 1
+    # 13 × 13 grid; corners merge their two edges; plus the park path and the county
+    # road east (one edge: its villages are not junctions). The motorway, the cycleway
+    # and the private service road are not walkable.
+    assert network.n_edges == 12 * 13 * 2 - 4 + 1 + 1
     assert network.crs.to_epsg() == 4546
-    # 13 streets of 1800 m, 13 of 2400 m and the 250 m diagonal park path
-    assert network.edge_length_m.sum() == pytest.approx(13 * 1800 + 13 * 2400 + 250, rel=1e-4)
+    # 13 streets of 1800 m, 13 of 2400 m, the 250 m park path and the 4 km county road
+    total = 13 * 1800 + 13 * 2400 + 250 + 4000
+    assert network.edge_length_m.sum() == pytest.approx(total, rel=1e-4)
 
 
 def test_graphml_saved_by_osmnx_loads(tmp_path):
