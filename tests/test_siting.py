@@ -148,7 +148,7 @@ def test_demo_run_writes_sites_and_draws_them(demo_copy):
     assert list(sites["序号"]) == [1, 2]
     assert result.siting.solution.covered == pytest.approx(result.siting.demand_reachable)
     html = next(p for p in result.outputs if p.name == "map.html").read_text(encoding="utf-8")
-    assert html.count("gc-site\\u0027") == 2  # one numbered marker per site
+    assert html.count("建议新建养老服务设施 #") == 2  # one popup per proposed site
 
 
 def test_set_covering_on_the_demo_finds_the_fewest_sites_for_everyone(demo):
