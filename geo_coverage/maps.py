@@ -210,7 +210,10 @@ def build_map(
     fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
     for layer in basemap_layers(basemap, tianditu_key):
         layer.add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # leave room for the summary panel (left) and the layer list (right)
+    fmap.fit_bounds(
+        [[miny, minx], [maxy, maxx]], padding_top_left=(420, 10), padding_bottom_right=(260, 10)
+    )
     if assessment.subdistricts is not None:
         subs = to_display(assessment.subdistricts, gcj02=gcj)
         group = folium.FeatureGroup(name=_t("subdistricts", language))
@@ -238,24 +241,27 @@ def build_map(
             ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
         )
         bands = sorted({float(b) for b in iso["band_min"]})
-        for (name, band), part in iso.groupby(["group", "band_min"], sort=False):
+        shown = "/".join(f"{b:g}" for b in bands)
+        for name, part in iso.groupby("group", sort=False):
             if name in FACILITY_TYPES:
                 label = (FACILITY_TYPES[name].label_zh, FACILITY_TYPES[name].label_en)[pos]
             else:
                 label = _t("care_circle", language)
+            # one entry per facility group, its bands nested (largest drawn first)
             group = folium.FeatureGroup(
-                name=f"{label} {band:g}{_t('isochrone', language)}", show=name == "care_circle"
+                name=f"{label} {shown}{_t('isochrone', language)}", show=name == "care_circle"
             )
             colour = TYPE_COLOURS.get(name, "#4575b4")
-            folium.GeoJson(
-                part.geometry.iloc[0].__geo_interface__,
-                style_function=lambda _f, c=colour, b=band: {
-                    "color": c,
-                    "weight": 0.5,
-                    "fillColor": c,
-                    "fillOpacity": band_opacity(float(b), bands),
-                },
-            ).add_to(group)
+            for band, geometry in zip(part["band_min"], part.geometry, strict=True):
+                folium.GeoJson(
+                    geometry.__geo_interface__,
+                    style_function=lambda _f, c=colour, b=band: {
+                        "color": c,
+                        "weight": 0.5,
+                        "fillColor": c,
+                        "fillOpacity": band_opacity(float(b), bands),
+                    },
+                ).add_to(group)
             group.add_to(fmap)
     circle = assessment.standards.care_circle_min
     _community_layer(com, language).add_to(fmap)
@@ -272,6 +278,8 @@ def build_map(
                 circle,
                 statuses=set(community_status(assessment.communities)),
                 has_sites=sites is not None and len(sites) > 0,
+                has_villages=assessment.villages is not None and len(assessment.villages) > 0,
+                has_townships=assessment.townships is not None and len(assessment.townships) > 0,
             )
         )
     )
@@ -545,6 +553,8 @@ def _legend_html(
     *,
     statuses: set[str],
     has_sites: bool = False,
+    has_villages: bool = False,
+    has_townships: bool = False,
 ) -> str:
     pos = 0 if language == "zh" else 1
     labels = status_labels(care_circle_min)
@@ -564,6 +574,18 @@ def _legend_html(
         "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
         f"{_esc(_t('no_centre', language))}</div>"
     )
+    if has_townships:
+        items.append(
+            "<div><span class='gc-box' style='border:2px dotted #d73027;background:none'></span>"
+            f"{_esc(_t('townships', language))}: {_esc(_t('no_township_centre', language))}</div>"
+        )
+    if has_villages:
+        items += [
+            f"<div><span class='gc-dot' style='background:{colour};border-color:#333'></span>"
+            f"{_esc(_t('villages', language).split('（')[0].split(' (')[0])}: "
+            f"{_esc(_t(key, language))}</div>"
+            for key, colour in (("village_served", "#1a9850"), ("village_unserved", "#d73027"))
+        ]
     if has_sites:
         items.append(
             "<div><span class='gc-box' style='background:#5e3c99'></span>"
@@ -578,7 +600,8 @@ def _legend_html(
         ".gc-site{width:22px;height:22px;border-radius:4px;background:#5e3c99;color:#fff;"
         "font:bold 13px/22px sans-serif;text-align:center;border:2px solid #fff;"
         "box-shadow:0 1px 3px rgba(0,0,0,.5)}</style>"
-        f"<div class='gc-panel' id='gc-legend' style='bottom:30px;left:10px'>{''.join(items)}</div>"
+        "<div class='gc-panel' id='gc-legend' style='bottom:64px;right:10px'>"
+        f"{''.join(items)}</div>"
     )
 
 

@@ -147,8 +147,10 @@ def test_offline_map_draws_every_layer_and_runs_no_input_text(hostile_demo, tmp_
     assert state["overlays"][TEXT["villages"][0]] == len(a.villages) == 5
     assert state["overlays"][TEXT["communities"][0]] == len(a.communities) == 71
     assert state["overlays"][TEXT["sites"][0]] == len(result.siting.sites) == 2
-    iso_layers = [k for k in state["overlays"] if TEXT["isochrone"][0] in k]
-    assert len(iso_layers) == len(result.isochrones)
+    iso_layers = {k: n for k, n in state["overlays"].items() if TEXT["isochrone"][0] in k}
+    groups = result.isochrones.groupby("group").size()
+    assert len(iso_layers) == len(groups)  # one entry per facility group, bands nested in it
+    assert sorted(iso_layers.values()) == sorted(groups.tolist())
     assert state["paths"] > 71  # drawn: communities, visible bands, subdistricts, markers
 
     png = tmp_path / "map.png"
