@@ -149,10 +149,13 @@ if sys.argv[3] == "compare":
     from geo_coverage.maps import build_map, map_html
     from geo_coverage.engine import snap_points
     from old_isochrones import isochrones_by_group
-    from geo_coverage.isochrones import travel_times
+    from geo_coverage.isochrones import for_display, travel_times
     import shapely
-    t = time.perf_counter()
-    map_html(build_map(result.assessment, result.isochrones, city="x"))
+    t = time.perf_counter()  # the map step of a run: smooth the bands, build, render
+    tolerance = max(10.0, result.travel_times.grid.resolution_m)
+    iso = result.isochrones
+    iso = iso.assign(geometry=for_display(iso.geometry.to_numpy(), tolerance))
+    map_html(build_map(result.assessment, iso, city="x"))
     out["map_build"] = time.perf_counter() - t
     fac = result.assessment.facilities
     xy = shapely.get_coordinates(fac.geometry.to_numpy())

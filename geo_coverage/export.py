@@ -529,6 +529,9 @@ def write_outputs(
     """
     folder = config.output_folder
     lang = config.outputs.language
+    # isochrones as drawn: the grid's stair steps smoothed, never finer than its cells
+    tolerance = max(DISPLAY_TOLERANCE_M, times.grid.resolution_m if times is not None else 0.0)
+    shown = isochrones.assign(geometry=for_display(isochrones.geometry.to_numpy(), tolerance))
     circle = assessment.standards.care_circle_min
     gaps = gap_table(assessment.gaps, language=lang, care_circle_min=circle)
     scorecard = scorecard_table(assessment.scorecard, language=lang)
@@ -546,7 +549,7 @@ def write_outputs(
         if "xlsx" in formats:
             save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
         if "gpkg" in formats:
-            save("gaps.gpkg", save_gpkg, _gpkg_layers(assessment, isochrones))
+            save("gaps.gpkg", save_gpkg, _gpkg_layers(assessment, shown))
         save(
             "scorecard.json",
             save_text,
@@ -588,7 +591,7 @@ def write_outputs(
             save("network_quality.json", save_text, json.dumps(quality, indent=2) + "\n")
         fmap = build_map(
             assessment,
-            isochrones,
+            shown,
             sites=None if siting is None else siting.sites,
             city=config.city,
             language=lang,
@@ -628,15 +631,12 @@ def _sheets(
 def _gpkg_layers(
     assessment: Assessment, isochrones: gpd.GeoDataFrame
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of gaps.gpkg in WGS84; isochrones simplified as on the map."""
-    shown = isochrones.assign(
-        geometry=for_display(isochrones.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
-    )
+    """The layers of gaps.gpkg in WGS84 (isochrones as drawn on the map)."""
     layers = {
         "gaps": assessment.gaps,
         "communities": assessment.communities,
         "facilities": assessment.facilities,
-        "isochrones": shown,
+        "isochrones": isochrones,
     }
     if assessment.subdistricts is not None:
         layers["subdistricts"] = assessment.subdistricts

@@ -25,7 +25,6 @@ from ._errors import Finding
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
 from .indicators import format_value
-from .isochrones import for_display
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -165,7 +164,8 @@ def build_map(
     assessment
         The assessment (any projected CRS; drawn in WGS84).
     isochrones
-        Dissolved isochrones with ``type``, ``band_min`` and geometry, or None.
+        Isochrones with ``group``, ``band_min`` and geometry, already smoothed for
+        display (``isochrones.for_display``; ``export.write_outputs`` does it), or None.
     city
         City name for the title.
     language
@@ -234,7 +234,6 @@ def build_map(
         _township_layer(to_display(assessment.townships, gcj02=gcj), language).add_to(fmap)
     if isochrones is not None and len(isochrones):
         iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
-        iso["geometry"] = for_display(iso.geometry.to_numpy(), DISPLAY_TOLERANCE_M)
         iso = to_display(iso, gcj02=gcj)
         order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
         iso = iso.sort_values(
