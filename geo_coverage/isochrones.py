@@ -139,7 +139,8 @@ def street_grid(
     cy = maxy - (np.arange(rows) + 0.5) * resolution_m
     centres = np.column_stack([np.tile(cx, rows), np.repeat(cy, cols)])
     if len(xy):
-        distance, nearest = cKDTree(xy).query(
+        # an unbalanced tree builds twice as fast and answers as exactly (and a little faster)
+        distance, nearest = cKDTree(xy, balanced_tree=False).query(
             centres, distance_upper_bound=max_offset_m + 1e-9, workers=-1
         )
     else:
