@@ -22,6 +22,7 @@ examples:
   geo-coverage validate configs/my.yaml   check a config and its layers, write nothing
   geo-coverage run configs/my.yaml        assess a city; outputs go to maps/<slug>/
   geo-coverage batch configs/*.yaml       many cities on Dask, one combined scorecard
+  geo-coverage serve                      the 规划工作台 web page: upload, map columns, run
 
 outputs (in maps/<slug>/):
   map.html         interactive map: open it in a browser
@@ -92,6 +93,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
     result = run(config)
     _print_summary(result)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .workbench import serve
+
+    print(f"规划工作台: http://{args.host}:{args.port}  (Ctrl+C to stop)")
+    serve(host=args.host, port=args.port, workdir=Path(args.workdir) if args.workdir else None)
     return 0
 
 
@@ -197,6 +206,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="output folder (default maps/demo)")
     p.add_argument("--language", choices=["zh", "en"], help="labels on map and tables")
     p.set_defaults(func=_cmd_demo)
+    p = sub.add_parser(
+        "serve",
+        help="the 规划工作台 web page: upload lists, map columns, run, download",
+        description="Serve the planning workbench: a local page where a planner uploads the "
+        "facility and compound lists and the street network, checks which column is which, "
+        "runs the assessment and downloads every output plus a zip that 'geo-coverage run' "
+        "reproduces. Open http://HOST:PORT in a browser; no internet needed.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: intranet)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument("--workdir", help="folder for the sessions (default: a new temporary folder)")
+    p.set_defaults(func=_cmd_serve)
     return parser
 
 

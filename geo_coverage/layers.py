@@ -560,10 +560,8 @@ def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
     return findings
 
 
-def _map_types(
-    gdf: gpd.GeoDataFrame, cfg: FacilityLayerConfig | LayerConfig, file: str, header: str
-) -> tuple[gpd.GeoDataFrame, list[Finding]]:
-    """Map the city's facility-type words to tool type keys; report words nobody knows."""
+def type_words() -> dict[str, str]:
+    """Every word the tool reads as a facility type (keys, labels, aliases) -> type key."""
     words: dict[str, str] = {}
     for key, ftype in FACILITY_TYPES.items():
         words[key] = key
@@ -571,6 +569,81 @@ def _map_types(
         words[ftype.label_en.lower()] = key
         for alias in ftype.aliases:
             words[alias] = key
+    return words
+
+
+@dataclass(frozen=True)
+class LayerPreview:
+    """The first rows of an input file and how the tool would read its columns.
+
+    Attributes
+    ----------
+    headers
+        The file's column headers (geometry excluded).
+    rows
+        The first rows, as text.
+    columns
+        Tool column -> the header the tool would use (same rules as a run).
+    wanted
+        Tool columns this layer may hold, required first.
+    required
+        The required ones.
+    type_words
+        For facilities: each distinct word of the type column -> the tool type it reads
+        as ("" when unknown).
+    findings
+        What keeps the file from being read as it is (missing columns, unreadable).
+    """
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    columns: dict[str, str]
+    wanted: tuple[str, ...]
+    required: tuple[str, ...]
+    type_words: dict[str, str]
+    findings: tuple[Finding, ...]
+
+
+def preview_layer(kind: str, cfg: LayerConfig, *, n_rows: int = 5) -> LayerPreview:
+    """Read an input file's first rows and guess its columns as a run would.
+
+    Parameters
+    ----------
+    kind
+        One of ``config.LAYER_KINDS``.
+    cfg
+        The layer's config (path, encoding, sheet, columns given so far).
+    n_rows
+        Rows to return.
+
+    Returns
+    -------
+    LayerPreview
+        Headers, first rows, the guessed columns and any findings.
+    """
+    spec = SPECS[kind]
+    try:
+        frame, is_table = _read_frame(kind, Path(cfg.path), cfg)
+    except LayerError as exc:
+        return LayerPreview((), (), {}, (), spec.required, {}, tuple(exc.findings))
+    mapping, findings = _map_columns(frame, cfg, spec, str(cfg.path))
+    headers = tuple(str(c) for c in frame.columns if c != "geometry")
+    head = frame[list(headers)].head(n_rows)
+    rows = tuple(tuple("" if pd.isna(v) else str(v) for v in row) for row in head.to_numpy())
+    wanted = tuple(spec.required) + tuple(spec.optional) + (("lon", "lat") if is_table else ())
+    words: dict[str, str] = {}
+    if kind == "facilities" and "type" in mapping:
+        known = type_words() | dict(getattr(cfg, "types", {}))
+        for value in frame[mapping["type"]].dropna().astype(str).str.strip().unique()[:200]:
+            words[value] = known.get(value, known.get(value.lower(), ""))
+    return LayerPreview(headers, rows, mapping, wanted, spec.required, words, tuple(findings))
+
+
+def _map_types(
+    gdf: gpd.GeoDataFrame, cfg: FacilityLayerConfig | LayerConfig, file: str, header: str
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Map the city's facility-type words to tool type keys; report words nobody knows."""
+    words = dict(type_words())
     words.update(getattr(cfg, "types", {}))
     raw = gdf["type"].map(lambda v: "" if pd.isna(v) else str(v).strip())
     mapped = raw.map(lambda w: words.get(w, words.get(w.lower())))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -96,7 +98,12 @@ def _files(config: CityConfig) -> dict[str, str]:
     }
 
 
-def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
+def run(
+    config: CityConfig | str | Path,
+    *,
+    write: bool = True,
+    on_stage: Callable[[str], None] | None = None,
+) -> Result:
     """Run the whole assessment of a city and write its outputs.
 
     Parameters
@@ -105,6 +112,8 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
         A ``CityConfig`` or the path of a config YAML file.
     write
         Write the map, gap lists and scorecard to the config's output folder.
+    on_stage
+        Called with each stage's name as it starts (e.g. a web page's progress bar).
 
     Returns
     -------
@@ -114,18 +123,24 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     if not isinstance(config, CityConfig):
         config = load_config(config)
     timings: dict[str, float] = {}
-    with timed("inputs and network", timings):
+
+    def stage(name: str) -> contextlib.AbstractContextManager[None]:
+        if on_stage is not None:
+            on_stage(name)
+        return timed(name, timings)
+
+    with stage("inputs and network"):
         layers, network, quality = prepare(config)
-    with timed("reach", timings):
+    with stage("reach"):
         reach = reach_of(config, layers, network)
-    with timed("assessment", timings):
+    with stage("assessment"):
         assessment = assess(network, layers, config.standards, reach=reach)
-    with timed("isochrones", timings):
+    with stage("isochrones"):
         times = _travel_times(config, layers, network, reach)
     isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=network.crs)
     siting = None
     if config.siting is not None:
-        with timed("siting", timings):
+        with stage("siting"):
             siting = propose_sites(
                 network,
                 assessment,
@@ -141,7 +156,7 @@ def run(config: CityConfig | str | Path, *, write: bool = True) -> Result:
     found = tuple(notes)
     outputs: tuple[Path, ...] = ()
     if write:
-        with timed("outputs", timings):
+        with stage("outputs"):
             outputs = export.write_outputs(
                 config, assessment, isochrones, siting, quality, found, times
             )

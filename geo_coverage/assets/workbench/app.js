@@ -1,0 +1,261 @@
+// 规划工作台: every text from uploads or results is set with textContent, never as markup.
+"use strict";
+
+const EN = {
+  title: "Elderly-care coverage · planning workbench", s1: "1 City and standards",
+  city: "City / district", profile: "Standards profile",
+  thresholds: "Thresholds and their policy sources (editable)", key: "threshold",
+  value: "value", source: "source", s2: "2 Upload data",
+  facilities: "Facility list", communities: "Compound list", network: "Street network",
+  coords: "Coordinate system", s3: "3 Assess",
+  siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
+  row: "row", column: "column", problem: "problem and fix", s4: "4 Results",
+  indicator: "indicator", measured: "measured", target: "target", status: "status",
+  gaps: "Gap list (click a header to sort)", downloads: "Downloads",
+  bundle: "Config + data + results (zip; geo-coverage run reproduces it)",
+};
+const STAGES = ["config", "inputs and network", "reach", "assessment", "isochrones", "siting", "outputs"];
+const STATUS = {pass: ["达标", "pass"], fail: ["未达标", "FAIL"], no_data: ["未提供数据", "no data"]};
+const COORDS = ["wgs84", "gcj02", "bd09"];
+let lang = "zh";
+let session = null;
+let meta = null;
+const uploads = {};
+const zhText = {};
+
+function el(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  return node;
+}
+
+function tr(key) { return lang === "zh" ? zhText[key] : (EN[key] || zhText[key]); }
+
+function applyLanguage() {
+  document.querySelectorAll("[data-t]").forEach((node) => {
+    const key = node.getAttribute("data-t");
+    if (!(key in zhText)) zhText[key] = node.textContent;
+    node.textContent = tr(key);
+  });
+  document.getElementById("lang").textContent = lang === "zh" ? "English" : "中文";
+}
+
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || body.detail || response.statusText);
+  return body;
+}
+
+async function loadProfile() {
+  const rows = await api("/api/profile/" + encodeURIComponent(document.getElementById("profile").value));
+  const body = document.querySelector("#thresholds tbody");
+  body.replaceChildren();
+  for (const r of rows) {
+    const input = el("input", null, {"data-key": r.key, value: String(r.value), size: "8"});
+    input.dataset.original = String(r.value);
+    const cell = el("td");
+    cell.append(input);
+    const row = el("tr");
+    row.append(el("td", r.key), cell, el("td", r.source));
+    body.append(row);
+  }
+}
+
+function table(headers, rows) {
+  const t = el("table");
+  const head = el("tr");
+  headers.forEach((h) => head.append(el("th", h)));
+  t.append(head);
+  rows.forEach((r) => {
+    const line = el("tr");
+    r.forEach((v) => line.append(el("td", v)));
+    t.append(line);
+  });
+  return t;
+}
+
+function showPreview(kind, info) {
+  const box = document.getElementById("preview-" + kind);
+  box.replaceChildren();
+  const p = info.preview;
+  box.append(table(p.headers, p.rows));
+  const mapping = el("div", null, {class: "mapping"});
+  for (const column of p.wanted) {
+    const select = el("select", null, {"data-kind": kind, "data-column": column});
+    select.append(el("option", "—", {value: ""}));
+    p.headers.forEach((h) => select.append(el("option", h, {value: h})));
+    select.value = p.columns[column] || "";
+    const label = el("label", column + (p.required.includes(column) ? " *" : "") + " ");
+    label.append(select);
+    mapping.append(label);
+  }
+  box.append(mapping);
+  const msg = document.getElementById("msg-" + kind);
+  msg.textContent = p.findings.map((f) => f.message).join("\n");
+  if (kind === "facilities") {
+    const types = document.getElementById("types");
+    types.replaceChildren();
+    for (const [word, key] of Object.entries(p.type_words)) {
+      const select = el("select", null, {"data-word": word});
+      select.append(el("option", "—", {value: ""}));
+      for (const [k, labels] of Object.entries(meta.types)) {
+        select.append(el("option", lang === "zh" ? labels[0] : labels[1], {value: k}));
+      }
+      select.value = key;
+      const label = el("label", word + " → ");
+      label.append(select);
+      types.append(label);
+    }
+  }
+}
+
+async function upload(kind, file) {
+  const msg = document.getElementById("msg-" + kind);
+  msg.textContent = "";
+  const form = new FormData();
+  form.append("kind", kind);
+  form.append("file", file);
+  try {
+    const info = await api("/api/" + session + "/upload", {method: "POST", body: form});
+    uploads[kind] = info;
+    if (info.preview) showPreview(kind, info);
+    else msg.textContent = "";
+    msg.dataset.ok = "1";
+  } catch (error) {
+    msg.dataset.ok = "0";
+    msg.textContent = error.message;
+  }
+}
+
+function formData() {
+  const columns = {facilities: {}, communities: {}};
+  document.querySelectorAll("select[data-column]").forEach((s) => {
+    columns[s.dataset.kind][s.dataset.column] = s.value;
+  });
+  const types = {};
+  document.querySelectorAll("select[data-word]").forEach((s) => { types[s.dataset.word] = s.value; });
+  const overrides = {};
+  document.querySelectorAll("#thresholds input").forEach((i) => {
+    if (i.value !== i.dataset.original) overrides[i.dataset.key] = Number(i.value);
+  });
+  return {
+    city: document.getElementById("city").value,
+    profile: document.getElementById("profile").value,
+    language: lang,
+    coords: {
+      facilities: document.getElementById("coords-facilities").value,
+      communities: document.getElementById("coords-communities").value,
+    },
+    columns, types, overrides,
+    siting_k: Number(document.getElementById("siting-k").value) || 0,
+  };
+}
+
+function showResults(state) {
+  document.getElementById("results").hidden = false;
+  const body = document.querySelector("#scorecard tbody");
+  body.replaceChildren();
+  for (const r of state.scorecard.indicators) {
+    const row = el("tr", null, {"data-indicator": r.indicator});
+    const verdict = el("td", STATUS[r.status][lang === "zh" ? 0 : 1], {class: r.status});
+    const fmt = (v) => (v === null ? "—" : r.unit === "share" ? (100 * v).toFixed(1) + "%" : Number(v).toLocaleString());
+    row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", fmt(r.target)), verdict);
+    body.append(row);
+  }
+  document.getElementById("map").src = "/api/" + session + "/outputs/map.html";
+  const gaps = document.getElementById("gaps");
+  const head = el("tr");
+  state.gaps.headers.forEach((h, i) => {
+    const th = el("th", h);
+    th.addEventListener("click", () => sortGaps(i));
+    head.append(th);
+  });
+  gaps.tHead.replaceChildren(head);
+  const rows = gaps.tBodies[0];
+  rows.replaceChildren();
+  state.gaps.rows.forEach((r) => {
+    const line = el("tr");
+    r.forEach((v) => line.append(el("td", v)));
+    rows.append(line);
+  });
+  const list = document.getElementById("downloads");
+  list.replaceChildren();
+  state.outputs.forEach((name) => {
+    const item = el("li");
+    item.append(el("a", name, {href: "/api/" + session + "/outputs/" + encodeURIComponent(name)}));
+    list.append(item);
+  });
+  document.getElementById("bundle").href = "/api/" + session + "/bundle.zip";
+}
+
+function sortGaps(index) {
+  const body = document.getElementById("gaps").tBodies[0];
+  const rows = Array.from(body.rows);
+  const key = (r) => r.cells[index].textContent;
+  const numeric = rows.every((r) => key(r) === "" || !isNaN(Number(key(r))));
+  const asc = body.dataset.sorted !== String(index);
+  rows.sort((a, b) => {
+    const x = key(a), y = key(b);
+    const c = numeric ? Number(x) - Number(y) : x.localeCompare(y, "zh");
+    return asc ? c : -c;
+  });
+  body.dataset.sorted = asc ? String(index) : "";
+  body.replaceChildren(...rows);
+}
+
+async function run() {
+  const status = document.getElementById("status");
+  const findings = document.getElementById("findings");
+  findings.hidden = true;
+  document.getElementById("results").hidden = true;
+  try {
+    await api("/api/" + session + "/run", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(formData()),
+    });
+  } catch (error) {
+    status.textContent = error.message;
+    return;
+  }
+  for (;;) {
+    const state = await api("/api/" + session + "/status");
+    document.getElementById("progress").value = Math.max(0, STAGES.indexOf(state.stage)) + 1;
+    status.textContent = state.status + (state.stage ? " · " + state.stage : "") + (state.error ? " · " + state.error : "");
+    status.dataset.status = state.status;
+    if (state.status === "failed") {
+      const body = findings.tBodies[0];
+      body.replaceChildren();
+      state.findings.forEach((f) => {
+        const row = el("tr");
+        row.append(el("td", f.file), el("td", f.row ?? ""), el("td", f.column ?? ""), el("td", f.message));
+        body.append(row);
+      });
+      findings.hidden = state.findings.length === 0;
+      return;
+    }
+    if (state.status === "done") { showResults(state); return; }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+async function start() {
+  meta = await api("/api/meta");
+  const profile = document.getElementById("profile");
+  meta.profiles.forEach((p) => profile.append(el("option", p, {value: p})));
+  profile.addEventListener("change", loadProfile);
+  document.querySelectorAll("select.coords").forEach((s) => COORDS.forEach((c) => s.append(el("option", c, {value: c}))));
+  session = (await api("/api/session", {method: "POST"})).session;
+  for (const kind of ["facilities", "communities", "network"]) {
+    document.getElementById("file-" + kind).addEventListener("change", (event) => {
+      if (event.target.files.length) upload(kind, event.target.files[0]);
+    });
+  }
+  document.getElementById("run").addEventListener("click", run);
+  document.getElementById("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
+  applyLanguage();
+  await loadProfile();
+  document.body.dataset.ready = "1";
+}
+
+start();

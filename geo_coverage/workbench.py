@@ -1,0 +1,432 @@
+"""规划工作台: a local web page that runs an assessment without YAML or a terminal.
+
+``geo-coverage serve`` starts a small FastAPI app on the planner's machine (or an
+intranet server). The page (``assets/workbench``: one HTML file, one script, no CDN)
+uploads the facility list, the compound list and the street network, shows the first
+rows with the columns the tool would read (the same header rules as a run,
+``layers.preview_layer``) and lets the user correct them; then it writes an ordinary
+city config, runs the same pipeline as the CLI (``pipeline.run``) in a worker thread,
+and offers every output plus a zip of config, layers and outputs that
+``geo-coverage run config.yaml`` reproduces.
+
+Uploads are data: their type is judged by content, their names are never used as
+paths, zip members may not leave the session folder, and every text goes back to the
+page as JSON that the page shows with ``textContent`` only.
+
+FastAPI was chosen over Streamlit or NiceGUI: it is small (no bundled front-end
+framework to serve offline), the page is plain HTML/JS served from the package, and
+both the API (``fastapi.testclient``) and the page (headless Chromium) test directly.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import uuid
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import FastAPI, File, Form, HTTPException, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from . import __version__
+from ._errors import ConfigError, GeoCoverageError, LayerError
+from .config import LayerConfig, load_config
+from .layers import preview_layer
+from .standards import FACILITY_TYPES, PROFILES, THRESHOLD_KEYS, standards_from_profile
+
+ASSETS = Path(__file__).parent / "assets" / "workbench"
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+"""Largest upload accepted (a whole city's .osm.pbf fits)."""
+
+LAYER_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
+NETWORK_SUFFIXES = {"osm": ".osm", "pbf": ".osm.pbf"}
+
+
+class UploadError(GeoCoverageError):
+    """An upload the workbench refuses (empty, too large, unknown content, unsafe zip)."""
+
+
+def sniff(data: bytes) -> str:
+    """What a file is, judged by its content: csv, xlsx, geojson, gpkg, shp-zip, osm, pbf.
+
+    Raises
+    ------
+    UploadError
+        The content is none of these.
+    """
+    if not data:
+        raise UploadError("the file is empty (0 bytes)")
+    if data.startswith(b"SQLite format 3\x00"):
+        return "gpkg"
+    if data.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            raise UploadError("the file looks like a zip but cannot be opened") from None
+        if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if any(n.lower().endswith(".shp") for n in names):
+            return "shp-zip"
+        raise UploadError("the zip holds no Shapefile (.shp) and is not an Excel workbook")
+    if b"OSMHeader" in data[:64]:
+        return "pbf"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"<") and b"<osm" in data[:4096]:
+        return "osm"
+    if head.startswith(b"{"):
+        return "geojson"
+    if b"\x00" not in data[:65536]:
+        for encoding in ("utf-8-sig", "gbk"):
+            try:
+                data[:65536].decode(encoding)
+                return "csv"
+            except UnicodeDecodeError:
+                continue
+    raise UploadError("unknown file type: upload CSV, XLSX, GeoJSON, GPKG, zipped Shapefile or OSM")
+
+
+def safe_extract(data: bytes, folder: Path) -> list[Path]:
+    """Extract a zip into ``folder``; refuse members that would land outside it.
+
+    Raises
+    ------
+    UploadError
+        A member's name is absolute, climbs with ``..`` or is a link.
+    """
+    folder = folder.resolve()
+    written = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            target = (folder / name).resolve()
+            if (
+                name.startswith(("/", "\\"))
+                or re.match(r"^[A-Za-z]:", name)
+                or ".." in Path(name).parts
+                or folder not in target.parents
+            ):
+                raise UploadError(f"the zip holds an unsafe path ({name!r}); nothing was extracted")
+            if info.external_attr >> 28 == 0xA:  # a symbolic link
+                raise UploadError(f"the zip holds a link ({name!r}); nothing was extracted")
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            target = folder / Path(info.filename).name  # flat: names inside are not used
+            target.write_bytes(archive.read(info))
+            written.append(target)
+    return written
+
+
+@dataclass
+class Session:
+    """One planner's work: its folder, uploads, run status and findings."""
+
+    folder: Path
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    status: str = "idle"
+    stage: str = ""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+    outputs: list[str] = field(default_factory=list)
+
+
+class Workbench:
+    """Sessions, uploads and runs (the logic behind the web page, usable without it)."""
+
+    def __init__(self, workdir: Path, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.max_upload_bytes = max_upload_bytes
+        self.sessions: dict[str, Session] = {}
+        self.pool = ThreadPoolExecutor(max_workers=2)  # runs never block other sessions
+        self.lock = threading.Lock()
+
+    def new_session(self) -> str:
+        """Create a session with its own folder; return its id."""
+        sid = uuid.uuid4().hex
+        folder = self.workdir / sid
+        (folder / "layers").mkdir(parents=True)
+        with self.lock:
+            self.sessions[sid] = Session(folder)
+        return sid
+
+    def session(self, sid: str) -> Session:
+        """The session ``sid`` (KeyError if there is none)."""
+        if not re.fullmatch(r"[0-9a-f]{32}", sid):
+            raise KeyError(sid)
+        return self.sessions[sid]
+
+    def upload(self, sid: str, kind: str, filename: str, data: bytes) -> dict[str, Any]:
+        """Store an upload as ``layers/<kind>.<type>`` and preview it.
+
+        Returns
+        -------
+        dict
+            Kind, original name, detected type and (for layers) the preview.
+        """
+        s = self.session(sid)
+        if kind not in {"facilities", "communities", "network"}:
+            raise UploadError(f"unknown upload kind {kind!r}")
+        if len(data) > self.max_upload_bytes:
+            raise UploadError(f"the file is larger than {self.max_upload_bytes // 2**20} MB")
+        detected = sniff(data)
+        layers = s.folder / "layers"
+        if kind == "network":
+            if detected not in NETWORK_SUFFIXES:
+                raise UploadError("the network must be an OSM file (.osm or .osm.pbf)")
+            path = layers / f"network{NETWORK_SUFFIXES[detected]}"
+            path.write_bytes(data)
+        elif detected == "shp-zip":
+            folder = layers / kind
+            folder.mkdir(exist_ok=True)
+            shp = [p for p in safe_extract(data, folder) if p.suffix.lower() == ".shp"]
+            path = shp[0]
+        elif detected in LAYER_SUFFIXES:
+            path = layers / f"{kind}{LAYER_SUFFIXES[detected]}"
+            path.write_bytes(data)
+        else:
+            raise UploadError(f"a {detected} file cannot be the {kind} layer")
+        info: dict[str, Any] = {
+            "kind": kind,
+            "name": filename,
+            "type": detected,
+            "path": str(path.relative_to(s.folder)),
+        }
+        if kind != "network":
+            cfg = LayerConfig(path=path)
+            preview = preview_layer(kind, cfg)
+            info["preview"] = {
+                "headers": list(preview.headers),
+                "rows": [list(r) for r in preview.rows],
+                "columns": preview.columns,
+                "wanted": list(preview.wanted),
+                "required": list(preview.required),
+                "type_words": preview.type_words,
+                "findings": [asdict(f) for f in preview.findings],
+            }
+        s.uploads[kind] = info
+        return info
+
+    def config_text(self, sid: str, form: dict[str, Any]) -> str:
+        """The city config YAML for ``form`` (paths relative to the session folder)."""
+        s = self.session(sid)
+        missing = [k for k in ("facilities", "communities", "network") if k not in s.uploads]
+        if missing:
+            raise UploadError(f"upload the {', '.join(missing)} first")
+        layers: dict[str, Any] = {}
+        for kind in ("facilities", "communities"):
+            layer: dict[str, Any] = {
+                "path": s.uploads[kind]["path"],
+                "coords": str(form.get("coords", {}).get(kind, "wgs84")),
+            }
+            columns = {
+                str(k): str(v) for k, v in (form.get("columns", {}).get(kind) or {}).items() if v
+            }
+            if columns:
+                layer["columns"] = columns
+            if kind == "facilities":
+                types = {str(k): str(v) for k, v in (form.get("types") or {}).items() if v}
+                if types:
+                    layer["types"] = types
+            layers[kind] = layer
+        overrides = {k: v for k, v in (form.get("overrides") or {}).items() if k in THRESHOLD_KEYS}
+        config: dict[str, Any] = {
+            "city": str(form.get("city") or "未命名"),
+            "slug": "city",
+            "network": {"path": s.uploads["network"]["path"]},
+            "layers": layers,
+            "standard": {"profile": str(form.get("profile") or PROFILES[0])},
+            "outputs": {"folder": "outputs", "language": str(form.get("language") or "zh")},
+        }
+        if overrides:
+            config["standard"]["overrides"] = overrides
+        if form.get("siting_k"):
+            config["siting"] = {"k": int(form["siting_k"]), "objective": "elderly"}
+        header = f"# written by the geo_coverage {__version__} workbench; rerun: geo-coverage run\n"
+        return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+    def start_run(self, sid: str, form: dict[str, Any]) -> None:
+        """Write the config, check it, and run the pipeline in a worker thread."""
+        s = self.session(sid)
+        if s.status == "running":
+            raise UploadError("a run of this session is already going")
+        path = s.folder / "config.yaml"
+        path.write_text(self.config_text(sid, form), encoding="utf-8")
+        s.status, s.stage, s.findings, s.error, s.outputs = "running", "config", [], "", []
+        self.pool.submit(self._run, s, path)
+
+    def _run(self, s: Session, path: Path) -> None:
+        from .pipeline import run
+
+        def stage(name: str) -> None:
+            s.stage = name
+
+        try:
+            result = run(load_config(path), on_stage=stage)
+            s.outputs = [p.name for p in result.outputs]
+            s.status = "done"
+        except LayerError as exc:
+            s.findings = [asdict(f) for f in exc.findings]
+            s.error, s.status = "the input layers have problems", "failed"
+        except (ConfigError, GeoCoverageError) as exc:
+            s.error, s.status = str(exc), "failed"
+        except Exception as exc:  # reported to the page, never raised into the server
+            s.error, s.status = f"internal error: {type(exc).__name__}: {exc}", "failed"
+
+    def bundle(self, sid: str) -> bytes:
+        """A zip of config.yaml, the layers and the outputs (rerun with geo-coverage run)."""
+        s = self.session(sid)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(s.folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    archive.write(path, path.relative_to(s.folder).as_posix())
+        return buffer.getvalue()
+
+
+def profile_thresholds(name: str) -> list[dict[str, Any]]:
+    """Every threshold of a profile with its value and source passage."""
+    s = standards_from_profile(name)
+    return [
+        {"key": k, "value": getattr(s, k), "source": s.source(k)}
+        for k in THRESHOLD_KEYS
+        if isinstance(getattr(s, k), int | float)
+    ]
+
+
+def create_app(workdir: Path) -> FastAPI:
+    """The FastAPI application of the workbench.
+
+    Parameters
+    ----------
+    workdir
+        Where each session gets its own folder.
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The app (serve it with uvicorn, or test it with ``fastapi.testclient``).
+    """
+    bench = Workbench(workdir)
+    app = FastAPI(title="geo_coverage 规划工作台", docs_url=None, redoc_url=None)
+    app.state.bench = bench
+
+    @app.exception_handler(UploadError)
+    def _refused(_request: Any, exc: UploadError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    _page_routes(app)
+    _session_routes(app, bench)
+    return app
+
+
+def _page_routes(app: FastAPI) -> None:
+    """The page, its two assets, and what the page needs to know (profiles, types)."""
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        return (ASSETS / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/assets/{name}")
+    def asset(name: str) -> FileResponse:
+        if name not in {"app.js", "style.css"}:
+            raise HTTPException(404)
+        return FileResponse(ASSETS / name)
+
+    @app.get("/api/meta")
+    def meta() -> dict[str, Any]:
+        return {
+            "profiles": list(PROFILES),
+            "types": {k: [t.label_zh, t.label_en] for k, t in FACILITY_TYPES.items()},
+            "version": __version__,
+        }
+
+    @app.get("/api/profile/{name}")
+    def profile(name: str) -> list[dict[str, Any]]:
+        if name not in PROFILES:
+            raise HTTPException(404, "unknown profile")
+        return profile_thresholds(name)
+
+
+def _session_routes(app: FastAPI, bench: Workbench) -> None:
+    """Sessions: upload, run, status, outputs and the reproducible bundle."""
+
+    def session_or_404(sid: str) -> Session:
+        try:
+            return bench.session(sid)
+        except KeyError:
+            raise HTTPException(404, "no such session") from None
+
+    @app.post("/api/session")
+    def new_session() -> dict[str, str]:
+        return {"session": bench.new_session()}
+
+    @app.post("/api/{sid}/upload")
+    async def upload(
+        sid: str, kind: Annotated[str, Form()], file: Annotated[UploadFile, File()]
+    ) -> dict[str, Any]:
+        session_or_404(sid)
+        data = await file.read(bench.max_upload_bytes + 1)
+        return bench.upload(sid, kind, file.filename or "", data)
+
+    @app.post("/api/{sid}/run")
+    def start(sid: str, form: dict[str, Any]) -> dict[str, str]:
+        session_or_404(sid)
+        try:
+            bench.start_run(sid, form)
+        except ConfigError as exc:
+            raise UploadError(str(exc)) from None
+        return {"status": "running"}
+
+    @app.get("/api/{sid}/status")
+    def status(sid: str) -> dict[str, Any]:
+        s = session_or_404(sid)
+        out = {k: getattr(s, k) for k in ("status", "stage", "findings", "error", "outputs")}
+        if s.status == "done":
+            folder = s.folder / "outputs"
+            out["scorecard"] = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))
+            out["gaps"] = _gap_rows(folder / "gaps.csv")
+        return out
+
+    @app.get("/api/{sid}/outputs/{name}")
+    def output(sid: str, name: str) -> FileResponse:
+        s = session_or_404(sid)
+        if name not in s.outputs:
+            raise HTTPException(404)
+        shown = "inline" if name.endswith(".html") else "attachment"  # the map opens in the page
+        return FileResponse(
+            s.folder / "outputs" / name, filename=name, content_disposition_type=shown
+        )
+
+    @app.get("/api/{sid}/bundle.zip")
+    def bundle(sid: str) -> Response:
+        session_or_404(sid)
+        headers = {"Content-Disposition": 'attachment; filename="geo_coverage_city.zip"'}
+        return Response(bench.bundle(sid), media_type="application/zip", headers=headers)
+
+
+def _gap_rows(path: Path) -> dict[str, list]:
+    """The gap list as headers and rows (text) for the page's sortable table."""
+    import pandas as pd
+
+    if not path.is_file():
+        return {"headers": [], "rows": []}
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
+    return {"headers": list(frame.columns), "rows": frame.to_numpy().tolist()}
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8501, workdir: Path | None = None) -> None:
+    """Serve the workbench until interrupted (``geo-coverage serve``)."""
+    import tempfile
+
+    import uvicorn
+
+    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="geo_coverage_bench_"))
+    uvicorn.run(create_app(folder), host=host, port=port, log_level="warning")

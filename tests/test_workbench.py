@@ -1,0 +1,179 @@
+"""The 规划工作台 web page: a planner's whole job in a real browser, and hostile uploads."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geo_coverage.workbench import create_app
+from tests.conftest import ROOT
+from tests.test_map_browser import CHROMIUM
+
+DEMO = ROOT / "layers" / "demo"
+HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>{{7*7}}`${alert(3)}`"
+
+
+@pytest.fixture
+def client(tmp_path):
+    return TestClient(create_app(tmp_path / "work"))
+
+
+def _session(client) -> str:
+    return client.post("/api/session").json()["session"]
+
+
+def _upload(client, sid, kind, name, data):
+    return client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
+
+
+def test_a_zip_that_climbs_out_of_its_folder_is_refused_and_nothing_is_written(client, tmp_path):
+    sid = _session(client)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ok.shp", b"x")
+        archive.writestr("../../escaped.txt", b"owned")
+    response = _upload(client, sid, "communities", "c.zip", buffer.getvalue())
+    assert response.status_code == 400
+    assert "unsafe path" in response.json()["error"]
+    assert not list(tmp_path.rglob("escaped.txt")) and not list(tmp_path.rglob("ok.shp"))
+
+
+def test_an_empty_or_unknown_file_gets_a_clear_message(client):
+    sid = _session(client)
+    empty = _upload(client, sid, "facilities", "f.csv", b"")
+    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    binary = _upload(client, sid, "facilities", "f.csv", bytes(range(256)) * 10)
+    assert binary.status_code == 400 and "unknown file type" in binary.json()["error"]
+    wrong = _upload(client, sid, "network", "n.osm", (DEMO / "facilities.csv").read_bytes())
+    assert wrong.status_code == 400 and "OSM" in wrong.json()["error"]
+
+
+def test_hostile_names_come_back_as_data_and_the_file_name_is_never_a_path(client, tmp_path):
+    sid = _session(client)
+    text = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    cells = lines[1].split(",")
+    cells[1] = HOSTILE.replace(",", " ")
+    lines[1] = ",".join(cells)
+    data = ("\n".join(lines) + "\n").encode("utf-8-sig")
+    info = _upload(client, sid, "facilities", "../../" + HOSTILE + ".csv", data).json()
+    assert info["path"] == "layers/facilities.csv"  # stored under its kind, never its name
+    assert info["name"] == "../../" + HOSTILE + ".csv"  # echoed back as text
+    assert info["preview"]["rows"][0][1] == HOSTILE.replace(",", " ")
+    assert not list(tmp_path.rglob("*onerror*"))
+
+
+def test_unknown_sessions_and_output_names_are_refused(client):
+    assert client.get("/api/" + "0" * 32 + "/status").status_code == 404
+    assert client.get("/api/../../etc/passwd/status").status_code == 404
+    sid = _session(client)
+    assert client.get(f"/api/{sid}/outputs/..%2Fconfig.yaml").status_code == 404
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(create_app(tmp_path / "work"), port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed")
+def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    hostile_facilities = tmp_path / "facilities.csv"
+    text = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = text[7].split(",")
+    cells[1] = HOSTILE.replace(",", " ")  # 新华长者食堂's name becomes a script
+    text[7] = ",".join(cells)
+    hostile_facilities.write_text("\n".join(text) + "\n", encoding="utf-8-sig")
+
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(accept_downloads=True)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(server)
+        page.wait_for_selector("body[data-ready='1']")
+        assert page.locator("#thresholds tbody tr").count() >= 15  # every number, with its source
+        page.fill("#city", "示范区")
+        page.set_input_files("#file-facilities", str(hostile_facilities))
+        page.wait_for_selector("#preview-facilities table")
+        page.select_option("#coords-facilities", "gcj02")
+        # the one type word the tool does not know: the planner maps it
+        word = page.locator("select[data-word='居家养老服务驿站']")
+        assert word.input_value() == ""
+        word.select_option("station")
+        page.set_input_files("#file-communities", str(DEMO / "communities.geojson"))
+        page.wait_for_selector("#preview-communities table")
+        page.select_option("select[data-kind='communities'][data-column='subdistrict']", "所属街道")
+        page.set_input_files("#file-network", str(DEMO / "streets.osm"))
+        page.wait_for_function("document.getElementById('msg-network').dataset.ok === '1'")
+        page.fill("#siting-k", "2")
+        page.click("#run")
+        page.wait_for_selector("#status[data-status='done']", timeout=120_000)
+
+        rows = page.locator("#scorecard tbody tr")
+        assert rows.count() >= 10
+        row = page.locator("#scorecard tr[data-indicator='care_circle_households'] td")
+        assert row.nth(3).inner_text() in {"达标", "未达标"}
+        frame = page.frame_locator("#map")
+        frame.locator(".leaflet-control-layers").wait_for()
+        assert frame.locator(".leaflet-control-layers-overlays label").count() >= 5
+        assert page.locator("#gaps tbody tr").count() > 0
+        assert dialogs == []  # nothing from the uploads ran, in the page or in the map
+        page.locator("#gaps th").first.click()  # sortable
+
+        with page.expect_download() as download:
+            page.click("#bundle")
+        bundle = tmp_path / "bundle.zip"
+        download.value.save_as(bundle)
+        browser.close()
+
+    folder = tmp_path / "rerun"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    original = (folder / "outputs" / "gaps.csv").read_bytes()
+    (folder / "outputs").rename(folder / "outputs-from-the-page")
+    env = dict(os.environ, GEO_COVERAGE_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo_coverage.cli", "-q", "run", str(folder / "config.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (folder / "outputs" / "gaps.csv").read_bytes() == original
+    config = (folder / "config.yaml").read_text(encoding="utf-8")
+    assert "居家养老服务驿站: station" in config and "subdistrict: 所属街道" in config
+    assert Path(folder / "layers" / "facilities.csv").is_file()
