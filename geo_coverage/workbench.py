@@ -135,6 +135,7 @@ class Session:
     findings: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
     outputs: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Workbench:
@@ -259,7 +260,8 @@ class Workbench:
             raise UploadError("a run of this session is already going")
         path = s.folder / "config.yaml"
         path.write_text(self.config_text(sid, form), encoding="utf-8")
-        s.status, s.stage, s.findings, s.error, s.outputs = "running", "config", [], "", []
+        s.status, s.stage, s.findings, s.error = "running", "config", [], ""
+        s.outputs, s.warnings = [], []
         self.pool.submit(self._run, s, path)
 
     def _run(self, s: Session, path: Path) -> None:
@@ -271,6 +273,7 @@ class Workbench:
         try:
             result = run(load_config(path), on_stage=stage)
             s.outputs = [p.name for p in result.outputs]
+            s.warnings = [asdict(w) for w in result.warnings]
             s.status = "done"
         except LayerError as exc:
             s.findings = [asdict(f) for f in exc.findings]
@@ -388,7 +391,8 @@ def _session_routes(app: FastAPI, bench: Workbench) -> None:
     @app.get("/api/{sid}/status")
     def status(sid: str) -> dict[str, Any]:
         s = session_or_404(sid)
-        out = {k: getattr(s, k) for k in ("status", "stage", "findings", "error", "outputs")}
+        keys = ("status", "stage", "findings", "error", "outputs", "warnings")
+        out = {k: getattr(s, k) for k in keys}
         if s.status == "done":
             folder = s.folder / "outputs"
             out["scorecard"] = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))

@@ -155,6 +155,13 @@ function formData() {
 
 function showResults(state) {
   document.getElementById("results").hidden = false;
+  const notes = document.getElementById("warnings");
+  notes.replaceChildren();
+  if (state.warnings.length) {
+    notes.append(el("h3", lang === "zh" ? "注意（影响结果解读）" : "Warnings (change how the numbers read)"));
+    notes.append(table(["file", "row", "column", "message"].map((k) => tr(k === "message" ? "problem" : k)),
+      state.warnings.map((w) => [w.file, w.row ?? "", w.column ?? "", w.message])));
+  }
   const body = document.querySelector("#scorecard tbody");
   body.replaceChildren();
   for (const r of state.scorecard.indicators) {
@@ -234,7 +241,11 @@ async function run() {
       findings.hidden = state.findings.length === 0;
       return;
     }
-    if (state.status === "done") { showResults(state); return; }
+    if (state.status === "done") {
+      document.getElementById("progress").value = STAGES.length;
+      showResults(state);
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
