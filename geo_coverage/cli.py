@@ -100,7 +100,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .workbench import serve
 
     print(f"规划工作台: http://{args.host}:{args.port}  (Ctrl+C to stop)")
-    serve(host=args.host, port=args.port, workdir=Path(args.workdir) if args.workdir else None)
+    serve(
+        host=args.host,
+        port=args.port,
+        workdir=Path(args.workdir) if args.workdir else None,
+        data_dir=Path(args.data_dir) if args.data_dir else None,
+    )
     return 0
 
 
@@ -217,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: intranet)")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--workdir", help="folder for the sessions (default: a new temporary folder)")
+    p.add_argument(
+        "--data-dir", help="folder of street network files (.osm/.osm.pbf) the page may offer"
+    )
     p.set_defaults(func=_cmd_serve)
     return parser
 

@@ -141,9 +141,16 @@ class Session:
 class Workbench:
     """Sessions, uploads and runs (the logic behind the web page, usable without it)."""
 
-    def __init__(self, workdir: Path, *, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        data_dir: Path | None = None,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = None if data_dir is None else Path(data_dir).resolve()
         self.max_upload_bytes = max_upload_bytes
         self.sessions: dict[str, Session] = {}
         self.pool = ThreadPoolExecutor(max_workers=2)  # runs never block other sessions
@@ -215,10 +222,63 @@ class Workbench:
         s.uploads[kind] = info
         return info
 
+    def server_files(self) -> list[str]:
+        """Street network files in the server's data folder (``serve --data-dir``)."""
+        if self.data_dir is None or not self.data_dir.is_dir():
+            return []
+        found = [
+            p.relative_to(self.data_dir).as_posix()
+            for p in sorted(self.data_dir.rglob("*"))
+            if p.is_file() and p.name.lower().endswith((".osm", ".osm.pbf"))
+        ]
+        return found[:500]
+
+    def use_server_file(self, sid: str, name: str) -> dict[str, Any]:
+        """Take a network file from the data folder (only a name it lists) as the upload."""
+        if name not in self.server_files():
+            raise UploadError("no such file in the server's data folder")
+        path = self.data_dir / name  # type: ignore[operator]
+        return self.upload(sid, "network", path.name, path.read_bytes())
+
+    def validate(self, sid: str, form: dict[str, Any]) -> dict[str, Any]:
+        """Check config, layers and network as ``geo-coverage validate`` does (writes nothing).
+
+        Returns
+        -------
+        dict
+            ``ok``, the located ``findings`` that stop a run, the ``warnings`` that change
+            how it reads (a coordinate system that fits the streets worse, a sparse
+            network, implausible values) and a one-line ``summary``.
+        """
+        from .pipeline import assess_city, prepare
+
+        s = self.session(sid)
+        path = s.folder / "config.yaml"
+        path.write_text(self.config_text(sid, form), encoding="utf-8")
+        try:
+            config = load_config(path)
+            layers, network, _ = prepare(config)
+            assess_city(config, layers, network)
+        except LayerError as exc:
+            return {"ok": False, "findings": [asdict(f) for f in exc.findings], "warnings": []}
+        except GeoCoverageError as exc:
+            return {"ok": False, "findings": [], "warnings": [], "summary": str(exc)}
+        return {
+            "ok": True,
+            "findings": [],
+            "warnings": [asdict(w) for w in layers.warnings],
+            "summary": f"{len(layers.facilities)} facilities, {len(layers.communities)} "
+            f"communities, network {network.n_nodes:,} nodes",
+        }
+
     def config_text(self, sid: str, form: dict[str, Any]) -> str:
         """The city config YAML for ``form`` (paths relative to the session folder)."""
         s = self.session(sid)
-        missing = [k for k in ("facilities", "communities", "network") if k not in s.uploads]
+        place = str(form.get("place") or "").strip()
+        needed = (
+            ("facilities", "communities") if place else ("facilities", "communities", "network")
+        )
+        missing = [k for k in needed if k not in s.uploads]
         if missing:
             raise UploadError(f"upload the {', '.join(missing)} first")
         layers: dict[str, Any] = {}
@@ -241,7 +301,9 @@ class Workbench:
         config: dict[str, Any] = {
             "city": str(form.get("city") or "未命名"),
             "slug": "city",
-            "network": {"path": s.uploads["network"]["path"]},
+            "network": {"path": s.uploads["network"]["path"]}
+            if "network" in s.uploads
+            else {"place": place},
             "layers": layers,
             "standard": {"profile": str(form.get("profile") or PROFILES[0])},
             "outputs": {"folder": "outputs", "language": str(form.get("language") or "zh")},
@@ -304,20 +366,23 @@ def profile_thresholds(name: str) -> list[dict[str, Any]]:
     ]
 
 
-def create_app(workdir: Path) -> FastAPI:
+def create_app(workdir: Path, *, data_dir: Path | None = None) -> FastAPI:
     """The FastAPI application of the workbench.
 
     Parameters
     ----------
     workdir
         Where each session gets its own folder.
+    data_dir
+        A folder of street network files the page may offer (e.g. the city's .osm.pbf
+        kept on an intranet server); None: uploads only.
 
     Returns
     -------
     fastapi.FastAPI
         The app (serve it with uvicorn, or test it with ``fastapi.testclient``).
     """
-    bench = Workbench(workdir)
+    bench = Workbench(workdir, data_dir=data_dir)
     app = FastAPI(title="geo_coverage 规划工作台", docs_url=None, redoc_url=None)
     app.state.bench = bench
 
@@ -327,6 +392,7 @@ def create_app(workdir: Path) -> FastAPI:
 
     _page_routes(app)
     _session_routes(app, bench)
+    _result_routes(app, bench)
     return app
 
 
@@ -359,13 +425,10 @@ def _page_routes(app: FastAPI) -> None:
 
 
 def _session_routes(app: FastAPI, bench: Workbench) -> None:
-    """Sessions: upload, run, status, outputs and the reproducible bundle."""
+    """Sessions: new, upload, network from the server, validate, run."""
 
     def session_or_404(sid: str) -> Session:
-        try:
-            return bench.session(sid)
-        except KeyError:
-            raise HTTPException(404, "no such session") from None
+        return _session_or_404(bench, sid)
 
     @app.post("/api/session")
     def new_session() -> dict[str, str]:
@@ -379,6 +442,23 @@ def _session_routes(app: FastAPI, bench: Workbench) -> None:
         data = await file.read(bench.max_upload_bytes + 1)
         return bench.upload(sid, kind, file.filename or "", data)
 
+    @app.get("/api/server-files")
+    def server_files() -> list[str]:
+        return bench.server_files()
+
+    @app.post("/api/{sid}/server-file")
+    def server_file(sid: str, form: dict[str, Any]) -> dict[str, Any]:
+        session_or_404(sid)
+        return bench.use_server_file(sid, str(form.get("name", "")))
+
+    @app.post("/api/{sid}/validate")
+    def validate(sid: str, form: dict[str, Any]) -> dict[str, Any]:
+        session_or_404(sid)
+        try:
+            return bench.validate(sid, form)
+        except ConfigError as exc:
+            raise UploadError(str(exc)) from None
+
     @app.post("/api/{sid}/run")
     def start(sid: str, form: dict[str, Any]) -> dict[str, str]:
         session_or_404(sid)
@@ -387,6 +467,20 @@ def _session_routes(app: FastAPI, bench: Workbench) -> None:
         except ConfigError as exc:
             raise UploadError(str(exc)) from None
         return {"status": "running"}
+
+
+def _session_or_404(bench: Workbench, sid: str) -> Session:
+    try:
+        return bench.session(sid)
+    except KeyError:
+        raise HTTPException(404, "no such session") from None
+
+
+def _result_routes(app: FastAPI, bench: Workbench) -> None:
+    """A session's run: status and results, each output, the reproducible bundle."""
+
+    def session_or_404(sid: str) -> Session:
+        return _session_or_404(bench, sid)
 
     @app.get("/api/{sid}/status")
     def status(sid: str) -> dict[str, Any]:
@@ -426,11 +520,18 @@ def _gap_rows(path: Path) -> dict[str, list]:
     return {"headers": list(frame.columns), "rows": frame.to_numpy().tolist()}
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8501, workdir: Path | None = None) -> None:
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8501,
+    workdir: Path | None = None,
+    data_dir: Path | None = None,
+) -> None:
     """Serve the workbench until interrupted (``geo-coverage serve``)."""
     import tempfile
 
     import uvicorn
 
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="geo_coverage_bench_"))
-    uvicorn.run(create_app(folder), host=host, port=port, log_level="warning")
+    app = create_app(folder, data_dir=data_dir)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -80,6 +80,36 @@ def test_unknown_sessions_and_output_names_are_refused(client):
     assert client.get(f"/api/{sid}/outputs/..%2Fconfig.yaml").status_code == 404
 
 
+def test_network_files_on_the_server_are_offered_by_name_only(tmp_path):
+    data = tmp_path / "data"
+    (data / "city").mkdir(parents=True)
+    (data / "city" / "streets.osm").write_bytes((DEMO / "streets.osm").read_bytes())
+    (tmp_path / "secret.osm").write_text("<osm></osm>")
+    client = TestClient(create_app(tmp_path / "work", data_dir=data))
+    assert client.get("/api/server-files").json() == ["city/streets.osm"]
+    sid = _session(client)
+    taken = client.post(f"/api/{sid}/server-file", json={"name": "city/streets.osm"})
+    assert taken.status_code == 200 and taken.json()["path"] == "layers/network.osm"
+    for name in ("../secret.osm", str(tmp_path / "secret.osm")):
+        refused = client.post(f"/api/{sid}/server-file", json={"name": name})
+        assert refused.status_code == 400
+
+
+def test_validate_lists_each_problem_with_file_row_and_column(client):
+    sid = _session(client)
+    text = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    text[3] = text[3].replace("日间照料中心", "")  # row 4: facility type left empty
+    _upload(client, sid, "facilities", "f.csv", ("\n".join(text) + "\n").encode("utf-8-sig"))
+    _upload(client, sid, "communities", "c.geojson", (DEMO / "communities.geojson").read_bytes())
+    _upload(client, sid, "network", "s.osm", (DEMO / "streets.osm").read_bytes())
+    form = {"coords": {"facilities": "gcj02"}, "types": {"居家养老服务驿站": "station"}}
+    result = client.post(f"/api/{sid}/validate", json=form).json()
+    assert not result["ok"]
+    (finding,) = result["findings"]
+    assert (finding["row"], finding["column"]) == (4, "类型")
+    assert "facility type is empty" in finding["message"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -139,6 +169,8 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         page.set_input_files("#file-network", str(DEMO / "streets.osm"))
         page.wait_for_function("document.getElementById('msg-network').dataset.ok === '1'")
         page.fill("#siting-k", "2")
+        page.click("#validate")  # the CLI's validate first: config, layers, network
+        page.wait_for_selector("#status[data-status='valid']", timeout=60_000)
         page.click("#run")
         page.wait_for_selector("#status[data-status='done']", timeout=120_000)
 

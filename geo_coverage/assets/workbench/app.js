@@ -9,6 +9,8 @@ const EN = {
   facilities: "Facility list", communities: "Compound list", network: "Street network",
   coords: "Coordinate system", s3: "3 Assess",
   siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
+  validate: "Check the data", server: "or a network file on the server",
+  place: "or download by place name (needs internet)",
   row: "row", column: "column", problem: "problem and fix", s4: "4 Results",
   indicator: "indicator", measured: "measured", target: "target", status: "status",
   gaps: "Gap list (click a header to sort)", downloads: "Downloads",
@@ -150,6 +152,7 @@ function formData() {
     },
     columns, types, overrides,
     siting_k: Number(document.getElementById("siting-k").value) || 0,
+    place: document.getElementById("place").value,
   };
 }
 
@@ -212,6 +215,34 @@ function sortGaps(index) {
   body.replaceChildren(...rows);
 }
 
+function showFindings(findings) {
+  const table = document.getElementById("findings");
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  findings.forEach((f) => {
+    const row = el("tr");
+    row.append(el("td", f.file), el("td", f.row ?? ""), el("td", f.column ?? ""), el("td", f.message));
+    body.append(row);
+  });
+  table.hidden = findings.length === 0;
+}
+
+async function validate() {
+  const status = document.getElementById("status");
+  status.textContent = "…";
+  try {
+    const result = await api("/api/" + session + "/validate", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(formData()),
+    });
+    showFindings(result.findings.concat(result.warnings));
+    status.textContent = (result.ok ? "OK: " : "") + (result.summary || "");
+    status.dataset.status = result.ok ? "valid" : "invalid";
+  } catch (error) {
+    status.textContent = error.message;
+    status.dataset.status = "invalid";
+  }
+}
+
 async function run() {
   const status = document.getElementById("status");
   const findings = document.getElementById("findings");
@@ -231,14 +262,7 @@ async function run() {
     status.textContent = state.status + (state.stage ? " · " + state.stage : "") + (state.error ? " · " + state.error : "");
     status.dataset.status = state.status;
     if (state.status === "failed") {
-      const body = findings.tBodies[0];
-      body.replaceChildren();
-      state.findings.forEach((f) => {
-        const row = el("tr");
-        row.append(el("td", f.file), el("td", f.row ?? ""), el("td", f.column ?? ""), el("td", f.message));
-        body.append(row);
-      });
-      findings.hidden = state.findings.length === 0;
+      showFindings(state.findings);
       return;
     }
     if (state.status === "done") {
@@ -263,6 +287,27 @@ async function start() {
     });
   }
   document.getElementById("run").addEventListener("click", run);
+  document.getElementById("validate").addEventListener("click", validate);
+  const files = await api("/api/server-files");
+  if (files.length) {
+    const select = document.getElementById("server-network");
+    select.append(el("option", "—", {value: ""}));
+    files.forEach((f) => select.append(el("option", f, {value: f})));
+    document.getElementById("server-box").hidden = false;
+    select.addEventListener("change", async () => {
+      const msg = document.getElementById("msg-network");
+      try {
+        await api("/api/" + session + "/server-file", {
+          method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({name: select.value}),
+        });
+        msg.dataset.ok = "1";
+        msg.textContent = "";
+      } catch (error) {
+        msg.dataset.ok = "0";
+        msg.textContent = error.message;
+      }
+    });
+  }
   document.getElementById("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
   applyLanguage();
   await loadProfile();
