@@ -225,7 +225,7 @@ def run_batch(
             n_workers=n_workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: two batches (or a test run) never clash
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
