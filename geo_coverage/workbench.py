@@ -23,7 +23,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import threading
+import time
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +46,8 @@ from .standards import FACILITY_TYPES, PROFILES, THRESHOLD_KEYS, standards_from_
 ASSETS = Path(__file__).parent / "assets" / "workbench"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 """Largest upload accepted (a whole city's .osm.pbf fits)."""
+SESSION_HOURS = 24.0
+"""A session idle this long is removed with its folder (when the next one starts)."""
 
 LAYER_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
 NETWORK_SUFFIXES = {"osm": ".osm", "pbf": ".osm.pbf"}
@@ -136,6 +140,7 @@ class Session:
     error: str = ""
     outputs: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    touched: float = field(default_factory=time.time)
 
 
 class Workbench:
@@ -157,7 +162,11 @@ class Workbench:
         self.lock = threading.Lock()
 
     def new_session(self) -> str:
-        """Create a session with its own folder; return its id."""
+        """Create a session with its own folder; return its id.
+
+        Sessions idle for ``SESSION_HOURS`` are removed with their folders first.
+        """
+        self._expire()
         sid = uuid.uuid4().hex
         folder = self.workdir / sid
         (folder / "layers").mkdir(parents=True)
@@ -165,11 +174,22 @@ class Workbench:
             self.sessions[sid] = Session(folder)
         return sid
 
+    def _expire(self) -> None:
+        cutoff = time.time() - SESSION_HOURS * 3600
+        with self.lock:
+            old = [
+                k for k, s in self.sessions.items() if s.touched < cutoff and s.status != "running"
+            ]
+            for sid in old:
+                shutil.rmtree(self.sessions.pop(sid).folder, ignore_errors=True)
+
     def session(self, sid: str) -> Session:
         """The session ``sid`` (KeyError if there is none)."""
         if not re.fullmatch(r"[0-9a-f]{32}", sid):
             raise KeyError(sid)
-        return self.sessions[sid]
+        found = self.sessions[sid]
+        found.touched = time.time()
+        return found
 
     def upload(self, sid: str, kind: str, filename: str, data: bytes) -> dict[str, Any]:
         """Store an upload as ``layers/<kind>.<type>`` and preview it.
@@ -311,7 +331,8 @@ class Workbench:
         if overrides:
             config["standard"]["overrides"] = overrides
         if form.get("siting_k"):
-            config["siting"] = {"k": int(form["siting_k"]), "objective": "elderly"}
+            objective = "households" if form.get("objective") == "households" else "elderly"
+            config["siting"] = {"k": int(form["siting_k"]), "objective": objective}
         header = f"# written by the geo_coverage {__version__} workbench; rerun: geo-coverage run\n"
         return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 

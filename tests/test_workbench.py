@@ -209,3 +209,45 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
     config = (folder / "config.yaml").read_text(encoding="utf-8")
     assert "居家养老服务驿站: station" in config and "subdistrict: 所属街道" in config
     assert Path(folder / "layers" / "facilities.csv").is_file()
+
+
+def test_a_gbk_csv_from_excel_and_a_zipped_shapefile_are_read_with_their_chinese_headers(
+    client, tmp_path
+):
+    import geopandas as gpd
+
+    sid = _session(client)
+    text = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig")
+    info = _upload(client, sid, "facilities", "设施.csv", text.encode("gbk")).json()
+    assert info["type"] == "csv" and info["preview"]["columns"]["type"] == "类型"
+    assert info["preview"]["rows"][0][1] == "新华街道综合养老服务中心"
+
+    shp = tmp_path / "shp" / "小区.shp"
+    shp.parent.mkdir()
+    compounds = gpd.read_file(DEMO / "communities.geojson")
+    # as ArcGIS China writes them: GBK attributes, field names of at most 10 bytes
+    compounds[["小区编号", "小区名称", "户数", "geometry"]].to_file(shp, encoding="gbk")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in shp.parent.iterdir():
+            archive.write(part, f"小区数据/{part.name}")
+    info = _upload(client, sid, "communities", "小区.zip", buffer.getvalue()).json()
+    assert info["type"] == "shp-zip" and info["preview"]["columns"]["households"] == "户数"
+    assert len(info["preview"]["rows"]) == 5 and not info["preview"]["findings"]
+
+
+def test_the_config_records_what_the_page_chose_and_idle_sessions_are_removed(tmp_path):
+    import geo_coverage.workbench as wb
+
+    bench = wb.Workbench(tmp_path / "work")
+    sid = bench.new_session()
+    for kind, name in (("facilities", "facilities.csv"), ("communities", "communities.geojson")):
+        bench.upload(sid, kind, name, (DEMO / name).read_bytes())
+    text = bench.config_text(
+        sid, {"place": "呼和浩特市新城区", "siting_k": 3, "objective": "households"}
+    )
+    assert "place: 呼和浩特市新城区" in text and "objective: households" in text
+    bench.sessions[sid].touched -= 25 * 3600
+    folder = bench.sessions[sid].folder
+    bench.new_session()
+    assert sid not in bench.sessions and not folder.exists()

@@ -10,7 +10,7 @@ const EN = {
   coords: "Coordinate system", s3: "3 Assess",
   siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
   validate: "Check the data", server: "or a network file on the server",
-  place: "or download by place name (needs internet)",
+  place: "or download by place name (needs internet)", objective: "Sites should cover",
   row: "row", column: "column", problem: "problem and fix", s4: "4 Results",
   indicator: "indicator", measured: "measured", target: "target", status: "status",
   gaps: "Gap list (click a header to sort)", downloads: "Downloads",
@@ -20,6 +20,7 @@ const STAGES = ["config", "inputs and network", "reach", "assessment", "isochron
 const STATUS = {pass: ["达标", "pass"], fail: ["未达标", "FAIL"], no_data: ["未提供数据", "no data"]};
 const COORDS = ["wgs84", "gcj02", "bd09"];
 let lang = "zh";
+let lastState = null;
 let session = null;
 let meta = null;
 const uploads = {};
@@ -125,6 +126,8 @@ async function upload(kind, file) {
     if (info.preview) showPreview(kind, info);
     else msg.textContent = "";
     msg.dataset.ok = "1";
+    // with lists and network in, check at once: a wrong coordinate system shows right here
+    if (uploads.facilities && uploads.communities && uploads.network) validate();
   } catch (error) {
     msg.dataset.ok = "0";
     msg.textContent = error.message;
@@ -153,10 +156,12 @@ function formData() {
     columns, types, overrides,
     siting_k: Number(document.getElementById("siting-k").value) || 0,
     place: document.getElementById("place").value,
+    objective: document.getElementById("objective").value,
   };
 }
 
 function showResults(state) {
+  lastState = state;
   document.getElementById("results").hidden = false;
   const notes = document.getElementById("warnings");
   notes.replaceChildren();
@@ -302,13 +307,19 @@ async function start() {
         });
         msg.dataset.ok = "1";
         msg.textContent = "";
+        uploads.network = {name: select.value};
+        if (uploads.facilities && uploads.communities) validate();
       } catch (error) {
         msg.dataset.ok = "0";
         msg.textContent = error.message;
       }
     });
   }
-  document.getElementById("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
+  document.getElementById("lang").addEventListener("click", () => {
+    lang = lang === "zh" ? "en" : "zh";
+    applyLanguage();
+    if (lastState) showResults(lastState);
+  });
   applyLanguage();
   await loadProfile();
   document.body.dataset.ready = "1";
