@@ -206,11 +206,14 @@ class Workbench:
             raise UploadError(f"the file is larger than {self.max_upload_bytes // 2**20} MB")
         detected = sniff(data)
         layers = s.folder / "layers"
-        if kind == "network":
-            if detected not in NETWORK_SUFFIXES:
-                raise UploadError("the network must be an OSM file (.osm or .osm.pbf)")
+        if kind == "network" and detected in NETWORK_SUFFIXES:
             path = layers / f"network{NETWORK_SUFFIXES[detected]}"
             path.write_bytes(data)
+        elif kind == "network" and detected == "csv":
+            raise UploadError(
+                "the network must be an OSM file (.osm, .osm.pbf) or a road line layer "
+                "(zipped Shapefile, GPKG, GeoJSON)"
+            )
         elif detected == "shp-zip":
             folder = layers / kind
             folder.mkdir(exist_ok=True)
@@ -321,9 +324,7 @@ class Workbench:
         config: dict[str, Any] = {
             "city": str(form.get("city") or "未命名"),
             "slug": "city",
-            "network": {"path": s.uploads["network"]["path"]}
-            if "network" in s.uploads
-            else {"place": place},
+            "network": self._network(s, form, place),
             "layers": layers,
             "standard": {"profile": str(form.get("profile") or PROFILES[0])},
             "outputs": {"folder": "outputs", "language": str(form.get("language") or "zh")},
@@ -335,6 +336,24 @@ class Workbench:
             config["siting"] = {"k": int(form["siting_k"]), "objective": objective}
         header = f"# written by the geo_coverage {__version__} workbench; rerun: geo-coverage run\n"
         return header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+    @staticmethod
+    def _network(s: Session, form: dict[str, Any], place: str) -> dict[str, Any]:
+        """The config's network: the uploaded file, or a place name or bbox to download.
+
+        A road layer carries the chosen coordinate system; a place of four numbers is a
+        bbox "west,south,east,north".
+        """
+        if "network" in s.uploads:
+            network: dict[str, Any] = {"path": s.uploads["network"]["path"]}
+            coords = str(form.get("network_coords") or "")
+            if s.uploads["network"]["type"] not in NETWORK_SUFFIXES and coords:
+                network["coords"] = coords
+            return network
+        numbers = re.split(r"[,，\s]+", place)
+        if len(numbers) == 4 and all(re.fullmatch(r"-?\d+(\.\d+)?", n) for n in numbers):
+            return {"bbox": [float(n) for n in numbers]}
+        return {"place": place}
 
     def start_run(self, sid: str, form: dict[str, Any]) -> None:
         """Write the config, check it, and run the pipeline in a worker thread."""

@@ -251,3 +251,28 @@ def test_the_config_records_what_the_page_chose_and_idle_sessions_are_removed(tm
     folder = bench.sessions[sid].folder
     bench.new_session()
     assert sid not in bench.sessions and not folder.exists()
+
+
+def test_a_road_centre_line_layer_can_be_the_network(client):
+    import geopandas as gpd
+
+    from geo_coverage.network import network_from_file
+
+    net = network_from_file(DEMO / "streets.osm")
+    roads = gpd.GeoDataFrame(
+        {"道路名称": [f"路{i}" for i in range(net.n_edges)]},
+        geometry=net.edge_geometry,
+        crs=net.crs,
+    ).to_crs("EPSG:4326")
+    sid = _session(client)
+    info = _upload(client, sid, "network", "道路中心线.geojson", roads.to_json().encode()).json()
+    assert (info["type"], info["path"]) == ("geojson", "layers/network.geojson")
+    _upload(client, sid, "facilities", "f.csv", (DEMO / "facilities.csv").read_bytes())
+    _upload(client, sid, "communities", "c.geojson", (DEMO / "communities.geojson").read_bytes())
+    form = {"coords": {"facilities": "gcj02"}, "types": {"居家养老服务驿站": "station"}}
+    result = client.post(f"/api/{sid}/validate", json=form).json()
+    assert result["ok"], result
+    bench = client.app.state.bench
+    bench.sessions[sid].uploads.pop("network")
+    text = bench.config_text(sid, {**form, "place": "111.7, 40.8, 111.8, 40.9"})
+    assert "bbox:" in text and "- 40.9" in text

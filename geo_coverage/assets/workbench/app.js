@@ -10,7 +10,8 @@ const EN = {
   coords: "Coordinate system", s3: "3 Assess",
   siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
   validate: "Check the data", server: "or a network file on the server",
-  place: "or download by place name (needs internet)", objective: "Sites should cover",
+  place: "or download by place name / bbox west,south,east,north (needs internet)",
+  objective: "Sites should cover", roadcoords: "Road layer coordinates (without .prj)",
   row: "row", column: "column", problem: "problem and fix", s4: "4 Results",
   indicator: "indicator", measured: "measured", target: "target", status: "status",
   gaps: "Gap list (click a header to sort)", downloads: "Downloads",
@@ -157,6 +158,7 @@ function formData() {
     siting_k: Number(document.getElementById("siting-k").value) || 0,
     place: document.getElementById("place").value,
     objective: document.getElementById("objective").value,
+    network_coords: document.getElementById("coords-network").value,
   };
 }
 
