@@ -1,4 +1,4 @@
-"""Travel times on the walking network: snapping, nearest-facility times and isochrones.
+"""The travel-time engine: snapping, nearest-facility walks and pairs within reach.
 
 The search is one multi-source Dijkstra over the network's CSR matrix: every
 facility becomes a virtual source node joined to both ends of the edge it snaps
@@ -6,7 +6,9 @@ to, with the off-network walk and the walk along the edge as the joining costs, 
 the whole city's nearest-facility time (and which facility) comes out of a single
 ``scipy.sparse.csgraph.dijkstra(..., min_only=True)`` call. Origins are then
 priced from the two ends of their own edge, plus the direct walk along that edge
-when a facility sits on the same edge.
+when a facility sits on the same edge. Catchment pairs (every source × point within a
+walk) are searched per tile of sources on the cut-out of the network the tile can reach.
+The reach stage (``reach``) calls this engine once per run.
 """
 
 from __future__ import annotations

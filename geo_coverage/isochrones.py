@@ -283,7 +283,7 @@ def surface_minutes(
     grid
         The study area's grid.
     distance_m
-        Node distances from the sources (``reach.nearest_source_distances``).
+        Node distances from the sources (``engine.nearest_source_distances``, or the reach stage).
     sources
         The snapped sources.
     speed_m_s

@@ -1,8 +1,8 @@
 """Build the interactive planner map (a Folium object; writing it is ``export``'s job).
 
-One FeatureGroup per theme (subdistricts, isochrone bands per facility type,
-communities by status, facilities by type) with a legend, a summary panel and a
-layer control added last. Every string that comes from input files is
+One FeatureGroup per theme (subdistricts, townships, the bands of each facility group,
+communities by status, villages, facilities by type, proposed sites) with a legend, a
+summary panel and a layer control added last. Every string that comes from input files is
 HTML-escaped before it reaches the page.
 """
 

@@ -4,7 +4,7 @@ Demand is the households (or elderly) whose origins lie outside the care circle;
 candidate sites come from a layer or, by default, from the street-side points of
 under-served communities and the street nodes near them. Coverage between every
 candidate and every demand point comes from exact network walks
-(``reach.pairs_within``) and stays sparse: only the pairs within the care circle exist.
+(``engine.pairs_within``) and stays sparse: only the pairs within the care circle exist.
 The maximal covering problem (k sites) and set covering (fewest sites for a target)
 are each one mixed-integer programme built directly on those pairs and solved exactly
 by HiGHS (``scipy.optimize.milp``), or greedily for very large problems; the greedy
