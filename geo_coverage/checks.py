@@ -143,7 +143,7 @@ def coordinate_system_warnings(
         naming the better system and the medians.
     """
     found = []
-    for kind in ("facilities", "communities", "entrances", "candidates"):
+    for kind in LAYER_KINDS:  # layers of polygons only are not judged (system_fit)
         cfg = getattr(config.layers, kind)
         layer = getattr(layers_wgs84, kind)
         if cfg is None or layer is None or cfg.source != "file" or cfg.coords not in SYSTEMS:

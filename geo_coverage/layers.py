@@ -825,13 +825,14 @@ def plausibility_warnings(
     """Values that are possible but unlikely enough that a planner should look at them.
 
     These are warnings, not errors: the run goes on and reports them with the
-    results. Communities: households or elderly far beyond any real compound,
-    elderly above population, and different communities at the same location.
+    results. Every layer: rows without a name. Communities: households or elderly far
+    beyond any real compound, elderly above population, and different communities at the
+    same location.
 
     Parameters
     ----------
     kind
-        The layer kind; only "communities" is checked.
+        The layer kind.
     gdf
         The layer as read (tool column names, ``source_row``).
     file
@@ -844,13 +845,21 @@ def plausibility_warnings(
     list of Finding
         One per suspicious row (at most ``MAX_FINDINGS_PER_COLUMN`` per check).
     """
-    if kind != "communities":
-        return []
     rows = gdf[ROW_COL].to_numpy()
     found: list[Finding] = []
 
     def add(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
         found.extend(findings_where(mask, rows, file, headers.get(column, column), message))
+
+    if "name" in gdf and "id" in gdf:  # every layer: a row without a name is shown by its id
+        ids = gdf["id"].astype(str).to_numpy()
+        add(
+            _blank(gdf["name"]).to_numpy(),
+            "name",
+            lambda i: f"the name is empty; {ids[i]} is listed by its id until you fill it in",
+        )
+    if kind != "communities":
+        return found
 
     hh = gdf["households"].to_numpy(dtype=float)
     add(

@@ -528,3 +528,18 @@ def test_a_key_given_twice_is_an_error_not_a_silent_override(demo_copy):
     edit_config(demo_copy, "far_points: error", "far_points: flag\n  far_points: error")
     with pytest.raises(ConfigError, match=r"key 'far_points' is given twice \(first on line"):
         load_config(demo_copy)
+
+
+def test_a_blank_name_in_any_layer_is_reported_with_its_row_and_the_run_goes_on(demo_copy):
+    import json
+
+    layers = demo_copy.parent.parent / "layers" / "demo"
+    villages = layers / "villages.geojson"
+    data = json.loads(villages.read_text(encoding="utf-8"))
+    data["features"][1]["properties"]["嘎查村名称"] = "  "
+    villages.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = run(demo_copy, write=False)
+    (note,) = [w for w in result.warnings if w.file.endswith("villages.geojson")]
+    assert (note.row, note.column) == (2, "嘎查村名称")
+    assert "V2 is listed by its id" in note.message
+    assert len(result.assessment.villages) == 5  # still assessed
