@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 
 class GeoCoverageError(Exception):
@@ -39,6 +41,15 @@ class Finding:
     row: int | None
     column: str | None
     message: str
+
+    def as_given(self, given: Mapping[str, str]) -> Finding:
+        """The finding with its file named as the config names it (``given``: path -> text).
+
+        A file the config does not name (a member of a zip, say) is named by its file
+        name only, so no output shows where on the machine it lies.
+        """
+        shown = given.get(self.file) or Path(self.file).name or self.file
+        return replace(self, file=shown)
 
     def __str__(self) -> str:
         where = [self.file]

