@@ -22,8 +22,31 @@ import pandas as pd
 
 from . import __version__, export
 from ._errors import GeoCoverageError
-from .indicators import STATUS_TEXT
+from .indicators import (
+    INDICATORS,
+    STATUS_TEXT,
+    Ratio,
+    judge,
+    level_text,
+    placeholders,
+)
 from .utils import log, progress
+
+ROW_KEYS = (
+    "label_zh",
+    "label_en",
+    "measured",
+    "numerator",
+    "denominator",
+    "scale",
+    "unit",
+    "lower_is_better",
+    "target",
+    "year",
+    "level",
+    "status",
+)
+"""The scorecard columns a batch keeps of each place."""
 
 STAMP = ".geo_coverage_stamp.json"
 """File in each city's output folder recording the input hash of its last good run."""
@@ -46,7 +69,12 @@ class CityOutcome:
     seconds
         Wall time of the task.
     indicators
-        Indicator -> {"measured" (None: no data), "target", "status", "unit"} from the scorecard.
+        Indicator key -> its scorecard row (measured: None for no data; target: None for
+        no target; numerator and denominator, so a batch can total its places).
+    placeholders
+        The values the city's labels were filled with (``indicators.placeholders``).
+    level
+        The level of the place (``standards.LEVELS``).
     outline
         GeoJSON geometry (WGS84) around the city's communities, for the index map.
     map_path
@@ -60,6 +88,8 @@ class CityOutcome:
     error: str = ""
     seconds: float = 0.0
     indicators: dict[str, dict] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict)
+    level: str = ""
     outline: dict | None = None
     map_path: str = ""
 
@@ -141,16 +171,11 @@ def run_city(config_path: str, *, show_progress: bool = False) -> CityOutcome:
             slug=config.slug,
             seconds=time.perf_counter() - start,
             indicators={
-                r["indicator"]: {
-                    "measured": export.json_value(r["measured"]),
-                    "target": float(r["target"]),
-                    "status": r["status"],
-                    "unit": r["unit"],
-                    "label_zh": r["label_zh"],
-                    "label_en": r["label_en"],
-                }
+                r["indicator"]: {k: export.json_value(v) for k, v in r.items() if k in ROW_KEYS}
                 for r in a.scorecard.to_dict(orient="records")
             },
+            placeholders=placeholders(config.standards),
+            level=config.standards.place_level,
             outline=outline.__geo_interface__,
             map_path=str(config.output_folder / "map.html"),
         )
@@ -250,26 +275,126 @@ def run_batch(
     return BatchResult(outcomes, outputs, time.perf_counter() - start)
 
 
+def total_row(outcomes: tuple[CityOutcome, ...], key: str) -> dict[str, object] | None:
+    """The batch's total of one indicator: summed numerators over summed denominators.
+
+    Never the mean of the places' shares: households in the circle over all households,
+    beds over all elderly. A sum or count (missing floor area, beds) is the sum. The total
+    is judged against the target when every place has the same one (None: the places'
+    documents differ, or none sets it).
+
+    Parameters
+    ----------
+    outcomes
+        The batch's places (only finished or skipped ones with a measurement count).
+    key
+        The indicator key.
+
+    Returns
+    -------
+    dict or None
+        ``measured``, ``target``, ``status`` (``indicators.STATUS_TEXT``) and ``places``
+        (how many places were totalled), or None when no place measured it.
+    """
+    rows = [
+        o.indicators[key]
+        for o in outcomes
+        if o.status != "failed"
+        and key in o.indicators
+        and o.indicators[key]["measured"] is not None
+    ]
+    if not rows:
+        return None
+    numerator = sum(float(r["numerator"]) for r in rows)
+    dens = [r["denominator"] for r in rows]
+    denominator = None if any(d is None for d in dens) else sum(float(d) for d in dens)
+    value = Ratio(numerator, denominator, float(rows[0]["scale"])).value
+    targets = {r["target"] for r in rows}
+    target = targets.pop() if len(targets) == 1 else None
+    if target is None:
+        status = "no_target"
+    else:
+        status = judge(value, float(target), lower_is_better=bool(rows[0]["lower_is_better"]))
+    return {"measured": value, "target": target, "status": status, "places": len(rows)}
+
+
+def _merged_label(outcomes: tuple[CityOutcome, ...], key: str, language: str) -> str:
+    """One header for an indicator across places: '10/15/20分钟养老服务圈住户覆盖率'."""
+    indicator = next(i for i in INDICATORS if i.key == key)
+    template = indicator.label_zh if language == "zh" else indicator.label_en
+    values: dict[str, list[str]] = {}
+    for o in outcomes:
+        for name, value in o.placeholders.items():
+            values.setdefault(name, [])
+            if value not in values[name]:
+                values[name].append(value)
+    return template.format(**{name: "/".join(v) for name, v in values.items()})
+
+
 def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh") -> pd.DataFrame:
-    """One row per place, one column per indicator (measured value) and one for pass/fail."""
+    """One row per place and a last 合计 (total) row; per indicator a value and a status column.
+
+    Columns are keyed by indicator, not by label: cities with different care circles
+    share one column (headed '10/15分钟…'). The total row sums numerators and
+    denominators (``total_row``) and judges city- and region-level targets on them.
+    """
     zh = language == "zh"
+    pos = 0 if zh else 1
+    keys = [i.key for i in INDICATORS if any(i.key in o.indicators for o in outcomes)]
+    heads = {k: _merged_label(outcomes, k, language) for k in keys}
+    verdict = "是否达标" if zh else " status"
+    base = (
+        ("地区", "配置文件", "状态", "错误", "用时（秒）")
+        if zh
+        else ("place", "config", "status", "error", "seconds")
+    )
     rows = []
     for o in outcomes:
-        row = {
-            ("地区" if zh else "place"): o.city or Path(o.config).stem,
-            ("配置文件" if zh else "config"): o.config,
-            ("状态" if zh else "status"): o.status,
-            ("错误" if zh else "error"): o.error,
-            ("用时（秒）" if zh else "seconds"): round(o.seconds, 1),
-        }
-        for ind in o.indicators.values():
-            label = ind["label_zh" if zh else "label_en"]
-            measured = ind["measured"]
-            row[label] = None if measured is None else round(measured, 4)
-            row[f"{label}{'是否达标' if zh else ' status'}"] = STATUS_TEXT[ind["status"]][
-                0 if zh else 1
-            ]
+        row: dict[str, object] = dict(
+            zip(
+                base,
+                (o.city or Path(o.config).stem, o.config, o.status, o.error, round(o.seconds, 1)),
+                strict=True,
+            )
+        )
+        for k in keys:
+            ind = o.indicators.get(k)
+            measured = None if ind is None else ind["measured"]
+            row[heads[k]] = None if measured is None else round(measured, 4)
+            row[heads[k] + verdict] = "" if ind is None else STATUS_TEXT[ind["status"]][pos]
         rows.append(row)
+    total: dict[str, object] = dict(
+        zip(base, ("合计" if zh else "total", "", "", "", None), strict=True)
+    )
+    for k in keys:
+        t = total_row(outcomes, k)
+        total[heads[k]] = None if t is None else round(float(t["measured"]), 4)
+        total[heads[k] + verdict] = "" if t is None else STATUS_TEXT[str(t["status"])][pos]
+    rows.append(total)
+    return pd.DataFrame(rows)
+
+
+def indicator_rows(outcomes: tuple[CityOutcome, ...], *, language: str = "zh") -> pd.DataFrame:
+    """Every place's every indicator as one row each (its own label, target, year and level)."""
+    zh = language == "zh"
+    pos = 0 if zh else 1
+    rows = []
+    for o in outcomes:
+        for key, ind in o.indicators.items():
+            rows.append(
+                {
+                    ("地区" if zh else "place"): o.city,
+                    ("指标代码" if zh else "indicator"): key,
+                    ("指标" if zh else "indicator name"): ind["label_zh" if zh else "label_en"],
+                    ("测算值" if zh else "measured"): ind["measured"],
+                    ("目标值" if zh else "target"): ind["target"],
+                    ("目标年份" if zh else "target year"): ind["year"],
+                    ("目标层级" if zh else "target level"): level_text(
+                        ind["level"] or "", language=language
+                    ),
+                    ("是否达标" if zh else "status"): STATUS_TEXT[ind["status"]][pos],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -280,11 +405,14 @@ def write_batch_outputs(
     from .maps import index_map, map_html
 
     table = combined_scorecard(outcomes, language=language)
+    zh = language == "zh"
+    sheets = {
+        "汇总" if zh else "summary": table,
+        "明细" if zh else "indicators": indicator_rows(outcomes, language=language),
+    }
     written = [
         export.save_csv(table, folder / "combined_scorecard.csv"),
-        export.save_xlsx(
-            {"汇总" if language == "zh" else "summary": table}, folder / "combined_scorecard.xlsx"
-        ),
+        export.save_xlsx(sheets, folder / "combined_scorecard.xlsx"),
         export.save_text(
             map_html(index_map(outcomes, folder, language=language)), folder / "index.html"
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -109,6 +110,37 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from .standards import DOCS, LEVELS, PROFILE_INFO, PROFILES, profile_documents, profile_table
+
+    names = [args.profile] if args.profile else list(PROFILES)
+    data = {
+        name: {
+            "place": PROFILE_INFO[name][0],
+            "under": PROFILE_INFO[name][2],
+            "documents": list(profile_documents(name)),
+            "thresholds": profile_table(name),
+        }
+        for name in names
+    }
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for name, info in data.items():
+        under = f"，属 {info['under']}" if info["under"] else ""
+        print(f"\n{name}：{info['place']}{under}")
+        for doc in info["documents"]:
+            print(f"  {doc} {DOCS[doc]}")
+        for row in info["thresholds"]:
+            if row["value"] is None:
+                print(f"  {row['key']:<36} 无目标（文件未设定） no target set")
+                continue
+            level = LEVELS[row["level"]][0] if row["level"] else ""
+            when = "，".join(x for x in (f"到{row['year']}年" if row["year"] else "", level) if x)
+            print(f"  {row['key']:<36} {row['value']!s:<10} {when:<14} {row['source']}")
+    return 0
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
@@ -130,13 +162,19 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 def _print_summary(result: object) -> None:
 
-    from .indicators import format_value
+    from .indicators import format_target, format_value
 
     sc = result.assessment.scorecard  # type: ignore[attr-defined]
-    marks = {"pass": "PASS", "fail": "FAIL", "no_data": "NO DATA"}
-    for _, row in sc.iterrows():
+    marks = {
+        "pass": "PASS",
+        "fail": "FAIL",
+        "no_data": "NO DATA",
+        "no_target": "NO TARGET",
+        "total": "TOTAL",
+    }
+    for row in sc.to_dict(orient="records"):
         value = format_value(row["measured"], row["unit"])
-        target = format_value(row["target"], row["unit"])
+        target = format_target(row)
         line = f"  [{marks[row['status']]}] {row['label_zh']} {value} (target {target})"
         if row["status"] == "no_data":
             line += f"; add {row['missing_data']}"
@@ -203,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="maps/batch", help="folder for the combined outputs")
     p.add_argument("--language", choices=["zh", "en"], default="zh")
     p.set_defaults(func=_cmd_batch)
+    p = sub.add_parser(
+        "profiles",
+        help="list every standards profile: each threshold, its year, level and source",
+        description="Print every threshold of each profile (or of one) with its value, the "
+        "year and level of a target, and the document and passage it comes from; targets a "
+        "profile's documents do not set read 无目标（文件未设定）. --json for scripts.",
+    )
+    p.add_argument("profile", nargs="?", help="one profile (default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_cmd_profiles)
     p = sub.add_parser(
         "demo",
         help="run the bundled demo city 示范区",

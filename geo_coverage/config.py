@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_type_hints
 
@@ -17,7 +18,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._errors import ConfigError
-from .standards import FACILITY_TYPES, PROFILES, Standards, standards_from_profile
+from .standards import (
+    FACILITY_TYPES,
+    LEVELS,
+    PROFILE_INFO,
+    PROFILES,
+    THRESHOLD_KEYS,
+    Standards,
+    standards_from_profile,
+)
 from .utils import log
 
 _COORDS_PATTERN = r"^(wgs84|gcj02|bd09|EPSG:\d{4,6})$"
@@ -255,17 +264,27 @@ _THRESHOLD_TYPES: dict[str, Any] = {
     "rural_home_care_target_share": _Share,
     "township_centre_types": _Types,
     "township_centre_target_share": _Share,
+    "land_compliance_target_share": _Share,
+    "subdistrict_centre_target_share": _Share,
+    "bed_demand_target_share": _Positive,
+    "beds_total_target": _Positive,
+    "institutions_target": _Positive,
+    "health_colocation_target_share": _Share,
+    "welfare_home_types": _Types,
+    "township_welfare_home_target_share": _Share,
+    "support_types": _Types,
+    "county_support_target_share": _Share,
 }
 """Allowed values of every threshold a city may override (checked with the YAML line)."""
 
 
 def _threshold_fields() -> dict[str, Any]:
     hints = get_type_hints(Standards)
-    missing = set(hints) - set(_THRESHOLD_TYPES) - {"sources"}
+    missing = set(THRESHOLD_KEYS) - set(_THRESHOLD_TYPES)
     if missing:  # a new threshold must say what values it allows
         msg = f"no override type for {sorted(missing)}"
         raise AssertionError(msg)
-    return {k: (_THRESHOLD_TYPES[k] | None, None) for k in hints if k != "sources"}
+    return {k: (_THRESHOLD_TYPES[k] | None, None) for k in hints if k in THRESHOLD_KEYS}
 
 
 _Overrides = pydantic.create_model(  # type: ignore[call-overload]
@@ -275,11 +294,41 @@ _Overrides = pydantic.create_model(  # type: ignore[call-overload]
 )
 
 
+class PopulationConfig(_Strict):
+    """The population a target year's demand is measured against (001: 3 % of the 2025 elderly).
+
+    Give the target year and either the elderly (60+) of the whole place in that year, or
+    a growth factor applied to the elderly of the compounds list.
+    """
+
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    elderly: Annotated[float, Field(gt=0)] | None = None
+    growth: Annotated[float, Field(gt=0, le=10)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_elderly_or_growth(self) -> PopulationConfig:
+        if (self.elderly is None) == (self.growth is None):
+            msg = "population: give exactly one of elderly (the year's 60+ total) or growth"
+            raise ValueError(msg)
+        return self
+
+
 class StandardConfig(_Strict):
-    """The standards profile and any city overrides of its thresholds."""
+    """The standards profile, the level of the place, and any city overrides."""
 
     profile: Literal[PROFILES] = "inner-mongolia"  # type: ignore[valid-type]
+    level: Literal[tuple(LEVELS)] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="what the config covers: county (a banner or district), city or region; "
+        "targets set above it are judged on a batch's total. Default: the profile's place",
+    )
     overrides: _Overrides = Field(default_factory=_Overrides)  # type: ignore[valid-type]
+    population: PopulationConfig | None = None
+
+    @property
+    def place_level(self) -> str:
+        """The level of the place this config covers."""
+        return self.level or PROFILE_INFO[self.profile][3]
 
 
 class SitingConfig(_Strict):
@@ -391,10 +440,18 @@ class CityConfig(_Strict):
         if "care_circle_min" in overrides and "bands_min" not in overrides:
             circle = float(overrides["care_circle_min"])
             overrides["bands_min"] = tuple(round(circle * k / 3, 1) for k in (1, 2, 3))
-        return standards_from_profile(
+        standards = standards_from_profile(
             self.standard.profile,
             overrides=overrides,
             override_source=f"city config {self.source_file.name if self.source_file else ''}",
+        )
+        population = self.standard.population
+        return replace(
+            standards,
+            place_level=self.standard.place_level,
+            population_year=population.year if population else None,
+            population_elderly=population.elderly if population else None,
+            population_growth=population.growth if population else None,
         )
 
     @property

@@ -23,7 +23,7 @@ import pandas as pd
 from ._errors import Finding
 from .assess import Assessment
 from .config import CityConfig
-from .indicators import STATUS_TEXT, format_value, gap_columns
+from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
 from .isochrones import TravelTimes, for_display
 from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
 from .siting import SitingResult
@@ -65,11 +65,14 @@ SCORECARD_COLUMNS: dict[str, tuple[str, str]] = {
     "indicator": ("指标代码", "indicator"),
     "label": ("指标", "indicator name"),
     "target": ("目标值", "target"),
+    "year": ("目标年份", "target year"),
+    "level": ("目标层级", "target level"),
     "measured": ("测算值", "measured"),
     "unit": ("单位", "unit"),
     "status": ("是否达标", "status"),
     "missing_data": ("缺少的数据", "data needed"),
     "source": ("依据", "source"),
+    "note": ("说明", "note"),
 }
 
 WARNING_COLUMNS: dict[str, tuple[str, str]] = {
@@ -299,6 +302,8 @@ def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.Data
     frame["status"] = [STATUS_TEXT[v][pos] for v in frame["status"]]
     frame["target"] = frame["target"].round(4)
     frame["measured"] = frame["measured"].round(4)
+    frame["year"] = pd.array(frame["year"], dtype="Int64")
+    frame["level"] = [level_text(v, language=language) for v in frame["level"]]
     cols = list(SCORECARD_COLUMNS)
     return frame[cols].rename(columns={c: SCORECARD_COLUMNS[c][pos] for c in cols})
 
@@ -431,12 +436,15 @@ def scorecard_markdown(
     """The scorecard as a Markdown table (shares as percentages, areas in m²), then warnings."""
     table = scorecard_table(scorecard, language=language)
     pos = 0 if language == "zh" else 1
-    for col in ("target", "measured"):
-        table[SCORECARD_COLUMNS[col][pos]] = [
-            format_value(v, u, language=language)
-            for v, u in zip(scorecard[col], scorecard["unit"], strict=True)
-        ]
-    table = table.drop(columns=[SCORECARD_COLUMNS["unit"][pos]])
+    table[SCORECARD_COLUMNS["measured"][pos]] = [
+        format_value(v, u, language=language)
+        for v, u in zip(scorecard["measured"], scorecard["unit"], strict=True)
+    ]
+    table[SCORECARD_COLUMNS["target"][pos]] = [
+        format_target(row, language=language) for row in scorecard.to_dict(orient="records")
+    ]
+    drop = ("unit", "year", "level")  # the target's text states its year and level
+    table = table.drop(columns=[SCORECARD_COLUMNS[c][pos] for c in drop])
     title = (
         f"# {city} 养老服务设施评估" if language == "zh" else f"# {city}: elderly-care scorecard"
     )

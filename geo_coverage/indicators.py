@@ -13,22 +13,27 @@ scorecard, gap reasons, gap-list headers and exports all read this registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .standards import Standards
+from .standards import INSTITUTION_TYPES, LEVELS, Source, Standards
 
 STATUS_TEXT: dict[str, tuple[str, str]] = {
     "pass": ("达标", "pass"),
     "fail": ("未达标", "FAIL"),
     "no_data": ("未提供数据", "no data"),
+    "no_target": ("无目标（文件未设定）", "no target set"),
+    "total": ("按上级合计评判", "judged on the total"),
 }
-"""Scorecard status as people read it; a missing input is "no data", never a failure."""
+"""Scorecard status as people read it: a missing input is "no data", never a failure; a
+target no governing document sets is "no target"; a target set for a level above the place
+(a city-wide or region-wide share) is judged on the batch's total ("total")."""
 
 NO_ELDERLY = "communities: 60岁以上人口 (elderly) column"
 NO_AREA = "communities: 养老用房面积 (facility_area_m2) or facilities: 建筑面积 (floor_area_m2)"
@@ -77,6 +82,40 @@ class Assessed:
         """Whether the communities layer gives any elderly count."""
         return bool(self.everyone["elderly"].notna().any())
 
+    @property
+    def elderly_total(self) -> float:
+        """The elderly the bed targets measure against: the target year's, where configured.
+
+        The configured year's 60+ total of the place, else the compounds' elderly times the
+        configured growth factor, else the compounds' elderly as listed.
+        """
+        s = self.standards
+        if s.population_elderly is not None:
+            return float(s.population_elderly)
+        listed = float(self.everyone["elderly"].fillna(0).to_numpy(dtype=float).sum())
+        return listed * (s.population_growth or 1.0)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A measured value as numerator and denominator, so places can be totalled.
+
+    ``value`` is ``scale * numerator / denominator`` (0 when the denominator is 0), or the
+    numerator itself when ``denominator`` is None (a sum or a count). A batch's total
+    sums numerators and denominators over its places: never the mean of shares.
+    """
+
+    numerator: float
+    denominator: float | None = None
+    scale: float = 1.0
+
+    @property
+    def value(self) -> float:
+        """The measured value."""
+        if self.denominator is None:
+            return float(self.numerator)
+        return self.scale * share(self.numerator, self.denominator)
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -114,13 +153,14 @@ class Indicator:
         Label templates (placeholders as in ``Reason`` plus ``{h}`` health-station
         minutes, ``{inst}`` the institutional-care share, ``{vr}`` the village reach).
     target
-        The target from the standards.
+        The standards key of the target (its value, year, level and source), or a fixed
+        number for the tool's own rules (no missing floor area: 0).
     unit
         {"share", "m2", "beds", "count"}
     measure
-        The measured value, or None when the input data are missing.
+        The measured value as a ``Ratio``, or None when the input data are missing.
     source
-        The standards key whose source passage the row cites ("" for tool rules).
+        The standards key of the parameter the measurement rests on ("" for tool rules).
     missing
         What to add when the data are missing (a file and its column).
     shown
@@ -136,9 +176,9 @@ class Indicator:
     key: str
     label_zh: str
     label_en: str
-    target: Callable[[Standards], float]
+    target: str | float
     unit: str
-    measure: Callable[[Assessed], float | None]
+    measure: Callable[[Assessed], Ratio | None]
     source: str
     missing: Callable[[Assessed], str] | str = ""
     shown: Callable[[Assessed], bool] = lambda _: True
@@ -167,35 +207,34 @@ def placeholders(standards: Standards) -> dict[str, str]:
 # ---- measurements ---------------------------------------------------------------
 
 
-def _households_covered(m: Assessed) -> float:
-    return share(
-        (m.households * m.communities["covered_share"].to_numpy()).sum(), m.households.sum()
-    )
+def _households_covered(m: Assessed) -> Ratio:
+    hh = m.households
+    return Ratio((hh * m.communities["covered_share"].to_numpy()).sum(), hh.sum())
 
 
-def _elderly_covered(m: Assessed) -> float | None:
+def _elderly_covered(m: Assessed) -> Ratio | None:
     if not m.has_elderly:
         return None
-    return share((m.elderly * m.communities["covered_share"].to_numpy()).sum(), m.elderly.sum())
+    return Ratio((m.elderly * m.communities["covered_share"].to_numpy()).sum(), m.elderly.sum())
 
 
-def _communities_covered(m: Assessed) -> float:
-    return share(m.communities["covered"].sum(), len(m.communities))
+def _communities_covered(m: Assessed) -> Ratio:
+    return Ratio(m.communities["covered"].sum(), len(m.communities))
 
 
-def _day_care(m: Assessed) -> float:
-    return share(m.communities["day_care_covered"].sum(), len(m.communities))
+def _day_care(m: Assessed) -> Ratio:
+    return Ratio(m.communities["day_care_covered"].sum(), len(m.communities))
 
 
 def _has_meal_points(m: Assessed) -> bool:
     return bool(m.facilities["type"].isin(m.standards.meal_types).any())
 
 
-def _meal_coverage(m: Assessed) -> float | None:
+def _meal_coverage(m: Assessed) -> Ratio | None:
     if not (m.has_elderly and _has_meal_points(m)):
         return None
     within = m.communities["meal_covered_share"].to_numpy()
-    return share((m.elderly * within).sum(), m.elderly.sum())
+    return Ratio((m.elderly * within).sum(), m.elderly.sum())
 
 
 def _meal_missing(m: Assessed) -> str:
@@ -208,62 +247,74 @@ def _has_area(m: Assessed) -> bool:
     return bool(m.everyone["meets_area"].notna().any())
 
 
-def _area_standard(m: Assessed) -> float | None:
-    return share(m.everyone["meets_area"].sum(), len(m.everyone)) if _has_area(m) else None
+def _area_standard(m: Assessed) -> Ratio | None:
+    meets = m.everyone["meets_area"]
+    return Ratio(meets.sum(), meets.notna().sum()) if _has_area(m) else None
 
 
-def _area_deficit(m: Assessed) -> float | None:
-    return float(m.everyone["deficit_m2"].sum()) if _has_area(m) else None
+def _area_deficit(m: Assessed) -> Ratio | None:
+    return Ratio(float(m.everyone["deficit_m2"].sum())) if _has_area(m) else None
 
 
-def _area_catchment(m: Assessed) -> float | None:
+def _area_catchment(m: Assessed) -> Ratio | None:
     reached = m.communities["meets_area_catchment"]
-    return share(reached.sum(), len(m.communities)) if reached.notna().any() else None
+    return Ratio(reached.sum(), reached.notna().sum()) if reached.notna().any() else None
 
 
 def _land_given(m: Assessed) -> pd.Series:
     return m.everyone["land_deficit_m2"].notna()
 
 
-def _land_standard(m: Assessed) -> float:
+def _land_standard(m: Assessed) -> Ratio:
     given = _land_given(m)
-    return share(m.everyone.loc[given, "meets_land"].sum(), given.sum())
+    return Ratio(m.everyone.loc[given, "meets_land"].sum(), given.sum())
 
 
 def _has_subdistricts(m: Assessed) -> bool:
     return m.subdistricts is not None and len(m.subdistricts) > 0
 
 
-def _centres(m: Assessed) -> float:
-    return share(m.subdistricts["has_centre"].sum(), len(m.subdistricts))
+def _centres(m: Assessed) -> Ratio:
+    return Ratio(m.subdistricts["has_centre"].sum(), len(m.subdistricts))
 
 
-def _beds_per_1000(m: Assessed) -> float | None:
-    if not (m.facilities["beds"].notna().any() and m.has_elderly):
+def _beds(m: Assessed) -> float:
+    return float(m.facilities["beds"].fillna(0).sum())
+
+
+def _has_beds(m: Assessed) -> bool:
+    return bool(m.facilities["beds"].notna().any())
+
+
+def _beds_per_1000(m: Assessed) -> Ratio | None:
+    if not (_has_beds(m) and (m.has_elderly or m.standards.population_elderly)):
         return None
-    elderly = m.everyone["elderly"].fillna(0).to_numpy(dtype=float).sum()
-    return 1000 * share(float(m.facilities["beds"].fillna(0).sum()), elderly)
+    return Ratio(_beds(m), m.elderly_total, scale=1000.0)
 
 
 def _beds_missing(m: Assessed) -> str:
-    return (
-        "facilities: 床位数 (beds) column" if not m.facilities["beds"].notna().any() else NO_ELDERLY
-    )
+    return "facilities: 床位数 (beds) column" if not _has_beds(m) else NO_ELDERLY
 
 
-def _bed_demand_met(m: Assessed) -> float | None:
-    if not (m.facilities["beds"].notna().any() and m.has_elderly):
+def _bed_demand_met(m: Assessed) -> Ratio | None:
+    if not (_has_beds(m) and (m.has_elderly or m.standards.population_elderly)):
         return None
-    elderly = m.everyone["elderly"].fillna(0).to_numpy(dtype=float).sum()
-    demand = m.standards.institutional_care_share * elderly
-    return share(float(m.facilities["beds"].fillna(0).sum()), demand)
+    return Ratio(_beds(m), m.standards.institutional_care_share * m.elderly_total)
 
 
-def _nursing_share(m: Assessed) -> float | None:
+def _nursing_share(m: Assessed) -> Ratio | None:
     fac = m.facilities
-    if not (fac["beds"].notna().any() and fac["nursing_beds"].notna().any()):
+    if not (_has_beds(m) and fac["nursing_beds"].notna().any()):
         return None
-    return share(float(fac["nursing_beds"].fillna(0).sum()), float(fac["beds"].fillna(0).sum()))
+    return Ratio(float(fac["nursing_beds"].fillna(0).sum()), _beds(m))
+
+
+def _beds_total(m: Assessed) -> Ratio | None:
+    return Ratio(_beds(m)) if _has_beds(m) else None
+
+
+def _institutions(m: Assessed) -> Ratio:
+    return Ratio(float(m.facilities["type"].isin(INSTITUTION_TYPES).sum()))
 
 
 def _colocation_shown(m: Assessed) -> bool:
@@ -271,21 +322,39 @@ def _colocation_shown(m: Assessed) -> bool:
     return _has_subdistricts(m) and types.eq("centre").any() and types.eq("health").any()
 
 
-def _colocation(m: Assessed) -> float:
+def _colocation(m: Assessed) -> Ratio:
     centres = float(m.facilities["type"].eq("centre").sum())
-    return share(float(m.subdistricts["centres_colocated"].sum()), centres)
+    return Ratio(float(m.subdistricts["centres_colocated"].sum()), centres)
 
 
-def _villages_served(m: Assessed) -> float:
-    return share(m.villages["served"].sum(), len(m.villages))
+def _villages_served(m: Assessed) -> Ratio:
+    return Ratio(m.villages["served"].sum(), len(m.villages))
 
 
-def _townships_covered(m: Assessed) -> float:
-    return share(m.townships["has_centre"].sum(), len(m.townships))
+def _has_townships(m: Assessed) -> bool:
+    return m.townships is not None and len(m.townships) > 0
 
 
-def _not_assessed(m: Assessed) -> float:
-    return float((~m.everyone["assessed"].to_numpy(dtype=bool)).sum())
+def _townships_covered(m: Assessed) -> Ratio:
+    return Ratio(m.townships["has_centre"].sum(), len(m.townships))
+
+
+def _townships_welfare_home(m: Assessed) -> Ratio:
+    return Ratio(m.townships["has_welfare_home"].sum(), len(m.townships))
+
+
+def _county_support(m: Assessed) -> Ratio:
+    held = bool(m.facilities["type"].isin(m.standards.support_types).any())
+    return Ratio(float(held), 1.0)
+
+
+def _not_assessed(m: Assessed) -> Ratio:
+    return Ratio(float((~m.everyone["assessed"].to_numpy(dtype=bool)).sum()))
+
+
+def _target_set(key: str) -> Callable[[Assessed], bool]:
+    """Shown only where the profile sets this target (an indicator no document asks for)."""
+    return lambda m: getattr(m.standards, key) is not None
 
 
 # ---- gap flags ------------------------------------------------------------------
@@ -332,19 +401,15 @@ _CARE_CIRCLE_COLUMNS = {
 }
 
 
-def _circle_target(s: Standards) -> float:
-    return s.care_circle_target_share
-
-
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "care_circle_households",
         "{c}分钟养老服务圈住户覆盖率",
         "Households in the {c}-minute care circle",
-        _circle_target,
+        "care_circle_target_share",
         "share",
         _households_covered,
-        "care_circle_target_share",
+        "care_circle_min",
         reasons=(
             Reason(
                 "outside",
@@ -367,29 +432,29 @@ INDICATORS: tuple[Indicator, ...] = (
         "care_circle_elderly",
         "{c}分钟养老服务圈老年人覆盖率",
         "Elderly in the {c}-minute care circle",
-        _circle_target,
+        "care_circle_target_share",
         "share",
         _elderly_covered,
-        "care_circle_target_share",
+        "care_circle_min",
         missing=NO_ELDERLY,
     ),
     Indicator(
         "care_circle_communities",
         "{c}分钟养老服务圈小区覆盖率",
         "Communities in the {c}-minute care circle",
-        _circle_target,
+        "care_circle_target_share",
         "share",
         _communities_covered,
-        "care_circle_target_share",
+        "care_circle_min",
     ),
     Indicator(
         "day_care_coverage",
         "社区日间照料机构覆盖率（{c}分钟）",
         "Day-care coverage of communities ({c} min)",
-        lambda s: s.day_care_coverage_share,
+        "day_care_coverage_share",
         "share",
         _day_care,
-        "day_care_coverage_share",
+        "day_care_types",
         reasons=(
             Reason(
                 "day_care",
@@ -404,17 +469,17 @@ INDICATORS: tuple[Indicator, ...] = (
         "meal_coverage",
         "老年助餐点覆盖率（{c}分钟内老年人）",
         "Elderly within {c} min of a meal point",
-        lambda s: s.meal_coverage_target_share,
+        "meal_coverage_target_share",
         "share",
         _meal_coverage,
-        "meal_coverage_target_share",
+        "meal_types",
         missing=_meal_missing,
     ),
     Indicator(
         "area_standard",
         "小区养老用房达标率（每百户{a}㎡）",
         "Communities meeting {a} m² per 100 households",
-        lambda s: s.area_compliance_target_share,
+        "area_compliance_target_share",
         "share",
         _area_standard,
         "area_per_100_households_m2",
@@ -437,7 +502,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "area_deficit",
         "养老用房缺口面积",
         "Missing floor area (compound scope)",
-        lambda _: 0.0,
+        0.0,
         "m2",
         _area_deficit,
         "area_per_100_households_m2",
@@ -449,7 +514,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "area_catchment",
         "{c}分钟可达养老用房达标率（每百户{a}㎡）",
         "Communities reaching {a} m² per 100 households within {c} min",
-        lambda s: s.area_compliance_target_share,
+        "area_compliance_target_share",
         "share",
         _area_catchment,
         "area_per_100_households_m2",
@@ -465,7 +530,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "land_standard",
         "养老设施用地达标率（人均{land}㎡）",
         "Communities meeting {land} m² land per resident",
-        lambda s: s.area_compliance_target_share,
+        "land_compliance_target_share",
         "share",
         _land_standard,
         "land_per_resident_m2",
@@ -484,7 +549,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "subdistrict_centres",
         "街道综合养老服务中心覆盖率",
         "Subdistricts with a centre",
-        lambda _: 1.0,
+        "subdistrict_centre_target_share",
         "share",
         _centres,
         "centres_per_subdistrict",
@@ -503,7 +568,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "beds_per_1000",
         "每千名老年人养老床位数",
         "Beds per 1000 elderly",
-        lambda s: s.beds_per_1000_elderly,
+        "beds_per_1000_elderly",
         "beds",
         _beds_per_1000,
         "beds_per_1000_elderly",
@@ -513,7 +578,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "bed_demand",
         "养老床位满足机构养老需求比例（按老年人口{inst}测算）",
         "Beds against institutional demand ({inst} of the elderly)",
-        lambda _: 1.0,
+        "bed_demand_target_share",
         "share",
         _bed_demand_met,
         "institutional_care_share",
@@ -523,7 +588,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "nursing_bed_share",
         "养老机构护理型床位占比",
         "Nursing-type bed share",
-        lambda s: s.nursing_bed_share,
+        "nursing_bed_share",
         "share",
         _nursing_share,
         "nursing_bed_share",
@@ -533,7 +598,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "health_colocation",
         "养老服务中心与卫生服务站邻近设置率（步行{h}分钟内）",
         "Centres within {h} min of a health station",
-        lambda _: 1.0,
+        "health_colocation_target_share",
         "share",
         _colocation,
         "health_colocation_min",
@@ -543,31 +608,74 @@ INDICATORS: tuple[Indicator, ...] = (
         "rural_home_care",
         "农村牧区居家养老服务设施覆盖率（嘎查村，{vr}米内）",
         "Villages with a home-care facility within {vr} m",
-        lambda s: s.rural_home_care_target_share,
+        "rural_home_care_target_share",
         "share",
         _villages_served,
-        "rural_home_care_target_share",
+        "village_reach_m",
         shown=lambda m: m.villages is not None and len(m.villages) > 0,
     ),
     Indicator(
         "township_centres",
         "农村养老服务中心覆盖率（苏木乡镇）",
         "Townships with an elderly-service centre",
-        lambda s: s.township_centre_target_share,
+        "township_centre_target_share",
         "share",
         _townships_covered,
-        "township_centre_target_share",
-        shown=lambda m: m.townships is not None and len(m.townships) > 0,
+        "township_centre_types",
+        shown=_has_townships,
+    ),
+    Indicator(
+        "township_welfare_homes",
+        "特困人员供养服务设施（敬老院）建有率（苏木乡镇）",
+        "Townships with a welfare home (敬老院)",
+        "township_welfare_home_target_share",
+        "share",
+        _townships_welfare_home,
+        "welfare_home_types",
+        shown=lambda m: (
+            _has_townships(m) and m.standards.township_welfare_home_target_share is not None
+        ),
+    ),
+    Indicator(
+        "beds_total",
+        "养老机构床位总数",
+        "Institutional beds",
+        "beds_total_target",
+        "beds",
+        _beds_total,
+        "beds_total_target",
+        missing="facilities: 床位数 (beds) column",
+        shown=_target_set("beds_total_target"),
+    ),
+    Indicator(
+        "institutions",
+        "养老机构数量",
+        "Elderly-care institutions",
+        "institutions_target",
+        "count",
+        _institutions,
+        "institutions_target",
+        shown=_target_set("institutions_target"),
+    ),
+    Indicator(
+        "county_support",
+        "旗县区兜底保障养老机构（特困人员供养服务机构）",
+        "County support institution (兜底保障)",
+        "county_support_target_share",
+        "share",
+        _county_support,
+        "support_types",
+        shown=_target_set("county_support_target_share"),
     ),
     Indicator(
         "not_assessed",
         "无法评估的小区（离步行道路过远）",
         "Communities not assessed (far from streets)",
-        lambda _: 0.0,
+        0.0,
         "count",
         _not_assessed,
         "",
-        shown=lambda m: _not_assessed(m) > 0,
+        shown=lambda m: _not_assessed(m).value > 0,
         lower_is_better=True,
         reasons=(
             Reason(
@@ -605,28 +713,85 @@ def gap_columns() -> dict[str, tuple[str, str]]:
     return {col: heads for ind in INDICATORS for col, heads in ind.columns.items()}
 
 
+def judge(value: float, target: float, *, lower_is_better: bool = False) -> str:
+    """Judge a measured value against its target: "pass" or "fail"."""
+    good = value <= target + 1e-12 if lower_is_better else value >= target - 1e-12
+    return "pass" if good else "fail"
+
+
+def above(level: str, place_level: str) -> bool:
+    """Whether a target's level lies above the level of the place assessed."""
+    order = list(LEVELS)
+    return bool(level) and order.index(level) > order.index(place_level)
+
+
+def target_of(indicator: Indicator, standards: Standards) -> tuple[float | None, Source | None]:
+    """An indicator's target value (None: no target set) and its source (None: a tool rule)."""
+    if isinstance(indicator.target, str):
+        return getattr(standards, indicator.target), standards.cite(indicator.target)
+    return float(indicator.target), None
+
+
+def _population_note(m: Assessed) -> str:
+    s = m.standards
+    if s.population_year is not None:
+        return (
+            f"按{s.population_year}年老年人口 {m.elderly_total:,.0f} 人测算 "
+            f"(elderly of {s.population_year}: {m.elderly_total:,.0f})"
+        )
+    return (
+        f"按名单现有老年人口 {m.elderly_total:,.0f} 人测算；目标年份人口见 population "
+        f"(the listed elderly: {m.elderly_total:,.0f})"
+    )
+
+
+BED_INDICATORS = ("beds_per_1000", "bed_demand")
+"""Indicators measured against the elderly of the target year (``population``)."""
+
+
 def _row(indicator: Indicator, m: Assessed) -> dict[str, object]:
-    """One scorecard row; a measurement of None is reported as no data."""
+    """One scorecard row: a measurement of None is "no data", a target of None "no target"."""
     s = m.standards
     values = placeholders(s)
-    target = float(indicator.target(s))
+    target, cite = target_of(indicator, s)
+    level = cite.level if cite else ""
     measured = indicator.measure(m)
     if measured is None:
         status = "no_data"
+    elif target is None:
+        status = "no_target"
+    elif above(level, s.place_level):
+        status = "total"
     else:
-        good = measured <= target if indicator.lower_is_better else measured >= target - 1e-12
-        status = "pass" if good else "fail"
+        status = judge(measured.value, target, lower_is_better=indicator.lower_is_better)
     missing = indicator.missing(m) if callable(indicator.missing) else indicator.missing
+    basis = s.source(indicator.source) if indicator.source else TOOL_RULE_SOURCE
+    if cite is None:
+        source = TOOL_RULE_SOURCE
+    elif target is None:
+        source = f"{cite.text()}；测算依据 basis：{basis}"
+    else:
+        source = cite.text()
     return {
         "indicator": indicator.key,
         "label_zh": indicator.label_zh.format(**values),
         "label_en": indicator.label_en.format(**values),
-        "target": target,
-        "measured": np.nan if measured is None else float(measured),
+        "target": np.nan if target is None else float(target),
+        "year": cite.year if cite else None,
+        "level": level,
+        "measured": np.nan if measured is None else float(measured.value),
+        "numerator": np.nan if measured is None else float(measured.numerator),
+        "denominator": np.nan
+        if measured is None or measured.denominator is None
+        else float(measured.denominator),
+        "scale": 1.0 if measured is None else float(measured.scale),
         "unit": indicator.unit,
+        "lower_is_better": indicator.lower_is_better,
         "status": status,
         "missing_data": missing if status == "no_data" else "",
-        "source": s.source(indicator.source) if indicator.source else TOOL_RULE_SOURCE,
+        "source": source,
+        "basis": basis,
+        "note": _population_note(m) if indicator.key in BED_INDICATORS and measured else "",
     }
 
 
@@ -658,9 +823,11 @@ def build_scorecard(
     Returns
     -------
     pandas.DataFrame
-        Columns ``indicator``, ``label_zh``, ``label_en``, ``target``, ``measured``
-        (NaN for no data), ``unit``, ``status`` ("pass", "fail", "no_data"),
-        ``missing_data`` and ``source``.
+        Columns ``indicator``, ``label_zh``, ``label_en``, ``target`` (NaN: no target
+        set), ``year`` and ``level`` of the target, ``measured`` (NaN for no data) with
+        its ``numerator``, ``denominator`` (NaN for a sum) and ``scale``, ``unit``,
+        ``lower_is_better``, ``status`` (``STATUS_TEXT``), ``missing_data``, ``source``
+        (the target's document and passage), ``basis`` (the parameter's) and ``note``.
     """
     assessed = com[com["assessed"].to_numpy(dtype=bool)]
     m = Assessed(com, assessed, fac, subs, standards, villages, townships)
@@ -699,3 +866,34 @@ def format_value(value: float, unit: str, *, language: str = "zh") -> str:
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.1f}"
+
+
+def level_text(level: str, *, language: str = "zh") -> str:
+    """A target level as people read it (全市/全盟, 街道 …); "" for none."""
+    return LEVELS[level][0 if language == "zh" else 1] if level else ""
+
+
+def format_target(row: Mapping[str, Any], *, language: str = "zh") -> str:
+    """A scorecard row's target as people read it: '≥ 90.0%（到2022年，全区）' or '无目标'.
+
+    Parameters
+    ----------
+    row
+        A scorecard row (``target``, ``unit``, ``lower_is_better``, ``year``, ``level``).
+    language
+        {"zh", "en"}
+    """
+    target = row["target"]
+    if target is None or not np.isfinite(target):
+        return STATUS_TEXT["no_target"][0 if language == "zh" else 1]
+    sign = "≤" if row.get("lower_is_better") else "≥"
+    text = f"{sign} {format_value(float(target), str(row['unit']), language=language)}"
+    year = row.get("year")
+    parts = []
+    if year is not None and not (isinstance(year, float) and np.isnan(year)):
+        parts.append(f"到{int(year)}年" if language == "zh" else f"by {int(year)}")
+    if row.get("level"):
+        parts.append(level_text(str(row["level"]), language=language))
+    if parts:
+        text += f"（{'，'.join(parts)}）" if language == "zh" else f" ({', '.join(parts)})"
+    return text

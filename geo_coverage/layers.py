@@ -24,7 +24,7 @@ from shapely.validation import explain_validity
 from ._errors import Finding, LayerError
 from .config import CityConfig, FacilityLayerConfig, LayerConfig
 from .coords import to_wgs84
-from .standards import FACILITY_TYPES
+from .standards import FACILITY_TYPES, closest_type_word
 from .utils import log
 
 WGS84 = "EPSG:4326"
@@ -658,14 +658,17 @@ def _map_types(
         for i in np.flatnonzero((raw == "").to_numpy())[:MAX_FINDINGS_PER_COLUMN]
     ]
     for i in np.flatnonzero((mapped.isna() & (raw != "")).to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
+        word = raw.iloc[i]
+        closest = closest_type_word(word)
+        hint = f"did you mean {closest!r} ({words[closest]})? " if closest else ""
         findings.append(
             Finding(
                 file,
                 int(gdf[ROW_COL].iloc[i]),
                 header,
-                f"unknown facility type {raw.iloc[i]!r}; use one of "
+                f"unknown facility type {word!r}; {hint}use one of "
                 f"{'、'.join(t.label_zh for t in FACILITY_TYPES.values())}, or map it in the "
-                f"config: 'types: {{{raw.iloc[i]}: <{'|'.join(FACILITY_TYPES)}>}}'",
+                f"config: 'types: {{{word}: <{'|'.join(FACILITY_TYPES)}>}}'",
             )
         )
     out = gdf.copy()

@@ -25,7 +25,7 @@ from ._errors import Finding
 from ._packed import PackedLayer, data_script, number_layers, packed_layers
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
-from .indicators import format_value
+from .indicators import STATUS_TEXT, format_target, format_value
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
@@ -47,6 +47,16 @@ STATUS_COLOURS = {
     "outside": "#d73027",
     "unassessed": "#8c8c8c",
 }
+
+
+STATUS_MARKS = {
+    "pass": ("✔", "#1a9850"),
+    "fail": ("✘", "#d73027"),
+    "no_data": ("–", "#777777"),
+    "no_target": ("○", "#777777"),
+    "total": ("Σ", "#2166ac"),
+}
+"""Scorecard marks of the map's summary panel (the status text is the mark's tooltip)."""
 
 
 def status_labels(care_circle_min: float) -> dict[str, tuple[str, str]]:
@@ -647,15 +657,17 @@ def _summary_html(
     scorecard: pd.DataFrame, city: str, language: str, warnings: tuple[Finding, ...] = ()
 ) -> str:
     label = "label_zh" if language == "zh" else "label_en"
-    marks = {"pass": ("✔", "#1a9850"), "fail": ("✘", "#d73027"), "no_data": ("–", "#777777")}
+    pos = 0 if language == "zh" else 1
     rows = []
-    for _, r in scorecard.iterrows():
+    for r in scorecard.to_dict(orient="records"):
         measured = _esc(format_value(r["measured"], r["unit"], language=language))
-        target = _esc(format_value(r["target"], r["unit"], language=language))
-        mark, colour = marks[r["status"]]
+        target = _esc(format_target(r, language=language))
+        mark, colour = STATUS_MARKS[r["status"]]
         rows.append(
             f"<tr><td>{_esc(r[label])}</td><td style='text-align:right'>{measured}</td>"
-            f"<td style='color:#777'>/ {target}</td><td style='color:{colour}'>{mark}</td></tr>"
+            f"<td style='color:#777'>{target}</td>"
+            f"<td style='color:{colour}' title='{_esc(STATUS_TEXT[r['status']][pos])}'>{mark}</td>"
+            "</tr>"
         )
     notes = ""
     if warnings:
@@ -809,13 +821,15 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
     fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
     bounds = []
     for o in done:
-        share = o.indicators.get("care_circle_households", {}).get("measured") or 0.0
+        row = o.indicators.get("care_circle_households", {})
+        share = row.get("measured") or 0.0
         colour = _coverage_colour(share)
         link = os.path.relpath(o.map_path, folder).replace(os.sep, "/")
-        label = "15分钟养老服务圈住户覆盖率" if language == "zh" else "households in care circle"
+        # each city's own label: its care circle may be 10 minutes, another's 15
+        label = row.get("label_zh" if language == "zh" else "label_en", "")
         open_map = "打开地图" if language == "zh" else "open map"
         html_text = (
-            f"<b>{_esc(o.city)}</b><br>{label}: {100 * share:.1f}%<br>"
+            f"<b>{_esc(o.city)}</b><br>{_esc(label)}: {100 * share:.1f}%<br>"
             f"<a href='{_esc(link)}' target='_blank'>{open_map}</a>"
         )
         layer = folium.GeoJson(

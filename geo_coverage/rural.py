@@ -55,7 +55,7 @@ def village_checks(
 def township_checks(
     townships: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standards: Standards
 ) -> gpd.GeoDataFrame:
-    """Each township's count of elderly-service centres inside it.
+    """Each township's count of elderly-service centres and of welfare homes (敬老院) inside it.
 
     Parameters
     ----------
@@ -64,21 +64,27 @@ def township_checks(
     facilities
         All facilities in the same CRS.
     standards
-        ``township_centre_types``.
+        ``township_centre_types`` and ``welfare_home_types``.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``townships`` with ``centres`` and ``has_centre``.
+        ``townships`` with ``centres``, ``has_centre``, ``welfare_homes`` and
+        ``has_welfare_home``.
     """
     out = townships.copy().reset_index(drop=True)
-    centres = facilities[facilities["type"].isin(standards.township_centre_types)]
-    counts = np.zeros(len(out), dtype=np.int64)
-    if len(centres) and len(out):
-        _, t_idx = shapely.STRtree(out.geometry.to_numpy()).query(
-            centres.geometry.to_numpy(), predicate="within"
-        )
-        np.add.at(counts, t_idx, 1)
-    out["centres"] = counts
-    out["has_centre"] = counts >= 1
+    for column, types in (
+        ("centres", standards.township_centre_types),
+        ("welfare_homes", standards.welfare_home_types),
+    ):
+        inside = facilities[facilities["type"].isin(types)]
+        counts = np.zeros(len(out), dtype=np.int64)
+        if len(inside) and len(out):
+            _, t_idx = shapely.STRtree(out.geometry.to_numpy()).query(
+                inside.geometry.to_numpy(), predicate="within"
+            )
+            np.add.at(counts, t_idx, 1)
+        out[column] = counts
+    out["has_centre"] = out["centres"] >= 1
+    out["has_welfare_home"] = out["welfare_homes"] >= 1
     return out

@@ -397,12 +397,12 @@ class Workbench:
 
 
 def profile_thresholds(name: str) -> list[dict[str, Any]]:
-    """Every threshold of a profile with its value and source passage."""
+    """Every numeric threshold of a profile with its value (None: no target) and source."""
     s = standards_from_profile(name)
     return [
         {"key": k, "value": getattr(s, k), "source": s.source(k)}
         for k in THRESHOLD_KEYS
-        if isinstance(getattr(s, k), int | float)
+        if getattr(s, k) is None or isinstance(getattr(s, k), int | float)
     ]
 
 

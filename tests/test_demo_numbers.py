@@ -190,6 +190,7 @@ def test_the_scorecard_indicator_by_indicator(demo):
         "health_colocation": colocated / centre.sum(),
         "rural_home_care": np.mean(served),
         "township_centres": 1.0,  # 东郊苏木 holds 东郊苏木养老服务中心
+        "county_support": float(fac["type"].isin(s.support_types).any()),  # none in the demo
     }
     card = d.result.scorecard.set_index("indicator")["measured"]
     assert set(card.index) == set(expected)

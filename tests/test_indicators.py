@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from geo_coverage.export import GAP_COLUMNS
@@ -81,11 +83,11 @@ def test_meal_coverage_counts_the_elderly_within_the_circle_of_a_meal_point():
         [("M", "canteen", 50.0, 0.0), ("S", "station", 50.0, 1000.0)],
         [("A", 100.0, 300.0), ("B", 300.0, 1000.0)],
     )
-    card = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    card = assess(street, layers, standards_from_profile("siping-tiexi")).scorecard
     row = card.set_index("indicator").loc["meal_coverage"]
     assert row["measured"] == pytest.approx(20 / 80)
     assert row["status"] == "fail" and row["label_zh"] == "老年助餐点覆盖率（15分钟内老年人）"
-    assert "004" in row["source"]
+    assert "004" in row["source"] and "银发食堂" in row["source"] and "工具默认" in row["source"]
 
 
 def test_without_any_meal_point_the_meal_row_says_no_data_and_what_to_add():
@@ -105,11 +107,19 @@ def test_bed_demand_compares_beds_with_three_percent_of_the_elderly():
         [("N", "nursing_home", 0.0, 0.0)], [("A", 100.0, 300.0), ("B", 300.0, 1000.0)]
     )
     layers.facilities["beds"] = 3.0
-    card = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    chifeng = standards_from_profile("chifeng", overrides={})
+    card = assess(street, layers, dataclasses.replace(chifeng, place_level="city")).scorecard
     row = card.set_index("indicator").loc["bed_demand"]
     assert row["measured"] == pytest.approx(3 / 2.4)
     assert row["status"] == "pass" and "按老年人口3%测算" in row["label_zh"]
-    assert "3%的老年人口入住机构养老" in row["source"]
+    assert "3%的老年人口入住机构养老" in row["source"] and row["year"] == 2025
+    assert row["note"].startswith("按名单现有老年人口 80 人测算")
+    # a district of Chifeng: the city-wide target is judged on the city's total only
+    district = assess(street, layers, dataclasses.replace(chifeng, place_level="county"))
+    assert district.scorecard.set_index("indicator").loc["bed_demand", "status"] == "total"
+    # Inner Mongolia's documents set no bed target: measured, never judged
+    region = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    assert region.set_index("indicator").loc["bed_demand", "status"] == "no_target"
 
 
 def test_a_village_is_served_by_a_facility_inside_it_or_within_the_configured_reach():
@@ -146,3 +156,62 @@ def test_a_village_is_served_by_a_facility_inside_it_or_within_the_configured_re
     )
     centre = fac.assign(type=["centre", "nursing_home"])
     assert list(township_checks(townships, centre, s)["has_centre"]) == [True, False]
+
+
+def test_bed_targets_measure_against_the_target_years_elderly():
+    """001 counts demand as 3 % of the 2025 elderly (105万), not of today's list."""
+    from geo_coverage.assess import assess
+
+    street, layers = _street_city(
+        [("N", "nursing_home", 0.0, 0.0)], [("A", 100.0, 300.0), ("B", 300.0, 1000.0)]
+    )
+    layers.facilities["beds"] = 60.0
+    chifeng = dataclasses.replace(standards_from_profile("chifeng"), place_level="city")
+    given = dataclasses.replace(chifeng, population_year=2025, population_elderly=1_200.0)
+    grown = dataclasses.replace(chifeng, population_year=2025, population_growth=1.5)
+    for s, elderly in ((chifeng, 80.0), (given, 1_200.0), (grown, 120.0)):
+        card = assess(street, layers, s).scorecard.set_index("indicator")
+        assert card.loc["beds_per_1000", "measured"] == pytest.approx(1000 * 60 / elderly)
+        assert card.loc["bed_demand", "measured"] == pytest.approx(60 / (0.03 * elderly))
+    note = assess(street, layers, given).scorecard.set_index("indicator").loc["bed_demand", "note"]
+    assert note.startswith("按2025年老年人口 1,200 人测算")
+
+
+@pytest.mark.parametrize(
+    ("word", "tool_type"),
+    [
+        ("社区养老服务驿站", "station"),
+        ("长者食堂", "canteen"),
+        ("长者爱心食堂", "canteen"),
+        ("银发食堂", "canteen"),
+        ("区域性养老服务中心", "centre"),
+        ("乡镇卫生院", "health"),
+        ("社区卫生服务中心", "health"),
+        ("特困人员供养服务机构", "support"),
+        ("光荣院", "nursing_home"),
+        ("农村养老大院", "rural_station"),
+        ("嘎查村级养老服务站", "rural_station"),
+        ("牧区养老服务站", "rural_station"),
+        ("养护院", "nursing_home"),
+        ("护理院", "medical_care"),
+        ("医养结合机构", "medical_care"),
+    ],
+)
+def test_the_words_real_lists_use_map_to_a_type(word, tool_type):
+    from geo_coverage.layers import type_words
+
+    assert type_words()[word] == tool_type
+
+
+def test_an_unknown_type_word_is_listed_with_the_closest_known_word(tmp_path):
+    from geo_coverage._errors import LayerError
+    from geo_coverage.config import FacilityLayerConfig
+    from geo_coverage.layers import read_layer
+
+    csv = tmp_path / "f.csv"
+    csv.write_text("编号,名称,类型,经度,纬度\nF1,甲,社区养老驿站,111.7,40.8\n", encoding="utf-8")
+    with pytest.raises(LayerError) as err:
+        read_layer("facilities", FacilityLayerConfig(path=csv))
+    message = str(err.value)
+    assert "row 2" in message and "'社区养老驿站'" in message
+    assert "did you mean '社区养老服务驿站' (station)?" in message

@@ -177,7 +177,10 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         rows = page.locator("#scorecard tbody tr")
         assert rows.count() >= 10
         row = page.locator("#scorecard tr[data-indicator='care_circle_households'] td")
-        assert row.nth(3).inner_text() in {"达标", "未达标"}
+        assert row.nth(3).inner_text() == "无目标（文件未设定）"  # 002/003 set no share for it
+        row = page.locator("#scorecard tr[data-indicator='day_care_coverage'] td")
+        assert row.nth(2).inner_text() == "90.0%（到2022年，全区）"
+        assert row.nth(3).inner_text() == "按上级合计评判"  # a region-wide target
         frame = page.frame_locator("#map")
         frame.locator(".leaflet-control-layers").wait_for()
         assert frame.locator(".leaflet-control-layers-overlays label").count() >= 5

@@ -18,7 +18,11 @@ const EN = {
   bundle: "Config + data + results (zip; geo-coverage run reproduces it)",
 };
 const STAGES = ["config", "inputs and network", "reach", "assessment", "isochrones", "siting", "outputs"];
-const STATUS = {pass: ["达标", "pass"], fail: ["未达标", "FAIL"], no_data: ["未提供数据", "no data"]};
+const STATUS = {pass: ["达标", "pass"], fail: ["未达标", "FAIL"], no_data: ["未提供数据", "no data"],
+  no_target: ["无目标（文件未设定）", "no target set"], total: ["按上级合计评判", "judged on the total"]};
+const LEVELS = {compound: ["小区/社区", "compound"], subdistrict: ["街道", "subdistrict"],
+  township: ["苏木乡镇", "township"], county: ["旗县区", "county"], city: ["全市/全盟", "city"],
+  region: ["全区", "region"]};
 const COORDS = ["wgs84", "gcj02", "bd09"];
 let lang = "zh";
 let lastState = null;
@@ -57,8 +61,10 @@ async function loadProfile() {
   const body = document.querySelector("#thresholds tbody");
   body.replaceChildren();
   for (const r of rows) {
-    const input = el("input", null, {"data-key": r.key, value: String(r.value), size: "8"});
-    input.dataset.original = String(r.value);
+    const shown = r.value === null ? "" : String(r.value);  // null: no target set
+    const input = el("input", null, {"data-key": r.key, value: shown, size: "8",
+      placeholder: r.value === null ? STATUS.no_target[lang === "zh" ? 0 : 1] : ""});
+    input.dataset.original = shown;
     const cell = el("td");
     cell.append(input);
     const row = el("tr");
@@ -144,7 +150,7 @@ function formData() {
   document.querySelectorAll("select[data-word]").forEach((s) => { types[s.dataset.word] = s.value; });
   const overrides = {};
   document.querySelectorAll("#thresholds input").forEach((i) => {
-    if (i.value !== i.dataset.original) overrides[i.dataset.key] = Number(i.value);
+    if (i.value !== i.dataset.original && i.value.trim() !== "") overrides[i.dataset.key] = Number(i.value);
   });
   return {
     city: document.getElementById("city").value,
@@ -178,7 +184,11 @@ function showResults(state) {
     const row = el("tr", null, {"data-indicator": r.indicator});
     const verdict = el("td", STATUS[r.status][lang === "zh" ? 0 : 1], {class: r.status});
     const fmt = (v) => (v === null ? "—" : r.unit === "share" ? (100 * v).toFixed(1) + "%" : Number(v).toLocaleString());
-    row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", fmt(r.target)), verdict);
+    const when = [r.year ? (lang === "zh" ? `到${r.year}年` : `by ${r.year}`) : "",
+      r.level ? LEVELS[r.level][lang === "zh" ? 0 : 1] : ""].filter(Boolean).join(lang === "zh" ? "，" : ", ");
+    const target = r.target === null ? STATUS.no_target[lang === "zh" ? 0 : 1]
+      : fmt(r.target) + (when ? (lang === "zh" ? `（${when}）` : ` (${when})`) : "");
+    row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", target), verdict);
     body.append(row);
   }
   document.getElementById("map").src = "/api/" + session + "/outputs/map.html";
