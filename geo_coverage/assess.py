@@ -254,7 +254,7 @@ def coverage_by_type(com: pd.DataFrame, covered_share: dict[str, np.ndarray]) ->
         One row per facility type present: ``type``, ``label_zh``, ``label_en`` and the
         three shares.
     """
-    assessed = com["assessed"].to_numpy(dtype=bool)
+    assessed = com["assessed"].to_numpy(dtype=bool) & com["households"].notna().to_numpy()
     hh = com["households"].to_numpy(dtype=float)[assessed]
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[assessed]
     rows = []

@@ -47,6 +47,7 @@ def compound_area(
     com["available_m2"] = np.round(available, 1) if known else np.nan
     com["deficit_m2"] = np.round(np.maximum(com["required_m2"] - com["available_m2"], 0.0), 1)
     com["meets_area"] = pd.array(com["deficit_m2"] <= 0, dtype="boolean")
+    com.loc[com["households"].isna().to_numpy(), "meets_area"] = pd.NA  # households no data
     if not known:
         com["meets_area"] = pd.array([pd.NA] * len(com), dtype="boolean")
     # land standard (人均用地): only where the data gives the land for elderly facilities
@@ -118,7 +119,7 @@ def catchment_area(
     pairs = pairs[care[pairs["source"].to_numpy()]]
     per_household = two_step_catchment(
         fac["floor_area_m2"].fillna(0).to_numpy(dtype=float),
-        com["households"].to_numpy(dtype=float),
+        com["households"].fillna(0).to_numpy(dtype=float),  # no data: no demand
         pairs["source"].to_numpy(),
         pairs["community"].to_numpy(),
         pairs["weight"].to_numpy(dtype=float),
@@ -128,6 +129,7 @@ def catchment_area(
         com["catchment_m2_per_100hh"] >= standards.area_per_100_households_m2 - 1e-9,
         dtype="boolean",
     )
+    com.loc[com["households"].isna().to_numpy(), "meets_area_catchment"] = pd.NA
     if not fac.loc[care, "floor_area_m2"].notna().any():  # no floor areas: no data, not zero
         com["catchment_m2_per_100hh"] = np.nan
         com["meets_area_catchment"] = pd.array([pd.NA] * len(com), dtype="boolean")

@@ -46,7 +46,8 @@ class Assessed:
     Attributes
     ----------
     everyone
-        Every community (assessed or not).
+        Every community whose households are given (assessed or not); one with its
+        households empty, 0 or 暂无 is no data and in no share.
     communities
         The communities that could be assessed (walking indicators count these only).
     facilities
@@ -364,6 +365,10 @@ def _flag_unassessed(com: pd.DataFrame, _: pd.DataFrame | None) -> NDArray[np.bo
     return ~com["assessed"].to_numpy(dtype=bool)
 
 
+def _flag_no_households(com: pd.DataFrame, _: pd.DataFrame | None) -> NDArray[np.bool_]:
+    return com["households"].isna().to_numpy()
+
+
 def _flag_outside(com: pd.DataFrame, _: pd.DataFrame | None) -> NDArray[np.bool_]:
     return com["covered_share"].to_numpy() <= 0
 
@@ -417,6 +422,13 @@ INDICATORS: tuple[Indicator, ...] = (
                 "不在{c}分钟养老服务圈内",
                 "outside the {c}-minute care circle",
                 _flag_outside,
+            ),
+            Reason(
+                "no_households",
+                7,
+                "户数未提供数据（不计入各项比例）",
+                "households not given (left out of every share)",
+                _flag_no_households,
             ),
             Reason(
                 "partly",
@@ -829,8 +841,9 @@ def build_scorecard(
         ``lower_is_better``, ``status`` (``STATUS_TEXT``), ``missing_data``, ``source``
         (the target's document and passage), ``basis`` (the parameter's) and ``note``.
     """
-    assessed = com[com["assessed"].to_numpy(dtype=bool)]
-    m = Assessed(com, assessed, fac, subs, standards, villages, townships)
+    known = com[com["households"].notna().to_numpy()]  # households no data: in no share
+    assessed = known[known["assessed"].to_numpy(dtype=bool)]
+    m = Assessed(known, assessed, fac, subs, standards, villages, townships)
     return pd.DataFrame([_row(ind, m) for ind in INDICATORS if ind.shown(m)])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,15 +84,15 @@ class LayerSpec:
 SPECS: dict[str, LayerSpec] = {
     "facilities": LayerSpec(
         "facilities",
-        ("id", "name", "type"),
-        ("floor_area_m2", "beds", "nursing_beds"),
+        ("name", "type"),
+        ("id", "floor_area_m2", "beds", "nursing_beds"),
         ("floor_area_m2", "beds", "nursing_beds"),
         ("Point",),
     ),
     "communities": LayerSpec(
         "communities",
-        ("id", "name", "households"),
-        ("population", "elderly", "subdistrict", "facility_land_m2", "facility_area_m2"),
+        ("name", "households"),
+        ("id", "population", "elderly", "subdistrict", "facility_land_m2", "facility_area_m2"),
         ("households", "population", "elderly", "facility_land_m2", "facility_area_m2"),
         ("Polygon", "MultiPolygon", "Point"),
     ),
@@ -104,8 +105,8 @@ SPECS: dict[str, LayerSpec] = {
     ),
     "villages": LayerSpec(
         "villages",
-        ("id", "name"),
-        ("population", "elderly"),
+        ("name",),
+        ("id", "population", "elderly"),
         ("population", "elderly"),
         ("Point", "Polygon", "MultiPolygon"),
     ),
@@ -192,7 +193,11 @@ def read_vector(
         except (UnicodeDecodeError, ValueError):
             pass
         kwargs["encoding"] = "gbk"
-    return gpd.read_file(path, engine="pyogrio", **kwargs)
+    with warnings.catch_warnings():
+        # a GeoJSON column of numbers and words (户数: 320, "暂无") is read as text, which
+        # the numeric checks then read cell by cell: nothing to warn about
+        warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
+        return gpd.read_file(path, engine="pyogrio", **kwargs)
 
 
 def _map_columns(
@@ -256,10 +261,17 @@ def _map_columns(
     return mapping, findings
 
 
+NO_DATA_WORDS = ("暂无", "无数据", "未知", "不详", "待定", "-", "—", "--", "/", "N/A", "n/a", "NA")
+"""Cell texts real lists use for "not known": read as an empty cell (no data), not a typo."""
+
+UNKNOWN_ALLOWED = ("households",)
+"""Required columns whose empty, zero or 暂无 cells make that row "no data" instead of an error."""
+
+
 def _blank(values: pd.Series) -> pd.Series:
-    """True where a cell is empty: missing, NaN, or only spaces (pandas 2 and 3 alike)."""
+    """True where a cell is empty: missing, NaN, only spaces or a no-data word (暂无, -, …)."""
     text = values.map(lambda v: "" if pd.isna(v) else str(v).strip())
-    return text.isin(["", "nan", "NaN", "None", "<NA>"])
+    return text.isin(["", "nan", "NaN", "None", "<NA>", *NO_DATA_WORDS])
 
 
 def _check_numeric(
@@ -747,8 +759,9 @@ def _read_layer(kind: str, cfg: LayerConfig) -> tuple[gpd.GeoDataFrame, dict[str
     shadowed = [k for k, v in mapping.items() if k in frame.columns and v != k]
     renamed = frame.drop(columns=shadowed).rename(columns={v: k for k, v in mapping.items()})
     keep = [c for c in [*spec.required, *spec.optional] if c in renamed]
+    must_have = tuple(c for c in spec.required if c not in UNKNOWN_ALLOWED)
     renamed, num_findings = _check_numeric(
-        renamed, list(spec.numeric), rows, file, headers, required=spec.required
+        renamed, list(spec.numeric), rows, file, headers, required=must_have
     )
     findings += num_findings
     file_crs = None
@@ -808,8 +821,11 @@ def _check_values(
     findings: list[Finding] = []
     if "id" in gdf:
         findings += _check_ids(gdf, file, headers["id"])
-    else:
+    else:  # no id column: each row is named by its row number (plausibility_warnings says so)
         gdf["id"] = [f"{kind[:3]}-{r}" for r in gdf[ROW_COL]]
+    for col in UNKNOWN_ALLOWED:  # 0 households is a list's way of saying "not known"
+        if col in gdf:
+            gdf[col] = gdf[col].where(gdf[col] != 0)
     if kind == "facilities":
         gdf, type_findings = _map_types(gdf, cfg, file, headers["type"])
         findings += type_findings
@@ -861,10 +877,29 @@ def plausibility_warnings(
             "name",
             lambda i: f"the name is empty; {ids[i]} is listed by its id until you fill it in",
         )
+    if "id" not in headers and kind in ("facilities", "communities", "villages"):
+        found.append(
+            Finding(
+                file,
+                None,
+                None,
+                f"no id column (编号); each row is identified by its row number "
+                f"({kind[:3]}-2, {kind[:3]}-3 …); add an id column to keep ids stable "
+                "between this year's list and next year's",
+            )
+        )
     if kind != "communities":
         return found
 
     hh = gdf["households"].to_numpy(dtype=float)
+    add(
+        np.isnan(hh),
+        "households",
+        lambda _: (
+            "households empty, 0 or 暂无: this compound is no data (未提供数据) — drawn on the "
+            "map, left out of every share; fill in its households"
+        ),
+    )
     add(
         hh > MAX_PLAUSIBLE_HOUSEHOLDS,
         "households",

@@ -46,6 +46,7 @@ STATUS_COLOURS = {
     "short_area": "#fdae61",
     "outside": "#d73027",
     "unassessed": "#8c8c8c",
+    "no_households": "#c2a5cf",
 }
 
 
@@ -71,6 +72,7 @@ def status_labels(care_circle_min: float) -> dict[str, tuple[str, str]]:
         "short_area": (f"在{c}分钟服务圈内但面积不足", f"within {c} min, floor area short"),
         "outside": (f"不在{c}分钟服务圈内", f"outside the {c}-minute care circle"),
         "unassessed": ("无法评估（离步行道路过远）", "not assessed (far from any street)"),
+        "no_households": ("户数未提供数据（不计入比例）", "households not given (in no share)"),
     }
 
 
@@ -146,7 +148,8 @@ def community_status(communities: pd.DataFrame) -> np.ndarray:
     """Status of each community for the map's colours.
 
     One of 'ok', 'covered' (in the circle, no floor-area data), 'short_area',
-    'outside' or 'unassessed' (too far from any walkable street to be assessed).
+    'outside', 'unassessed' (too far from any walkable street to be assessed) or
+    'no_households' (households empty, 0 or 暂无 in the list: in no share).
     """
     covered = communities["covered"].to_numpy(dtype=bool)
     meets = communities["meets_area"]
@@ -156,7 +159,8 @@ def community_status(communities: pd.DataFrame) -> np.ndarray:
     status = np.where(~covered, "outside", inside)
     if "assessed" in communities:
         status = np.where(communities["assessed"].to_numpy(dtype=bool), status, "unassessed")
-    return status
+    no_households = communities["households"].isna().to_numpy()
+    return np.where(no_households, "no_households", status)
 
 
 def build_map(
@@ -495,7 +499,10 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
             )
     columns = {
         "name": com["name"].astype(str).tolist(),
-        "households": com["households"].astype(int).tolist(),
+        "households": [
+            f"{h:.0f}" if np.isfinite(h) else _t("no_data", language)
+            for h in com["households"].to_numpy(dtype=float)
+        ],
         "elderly": com["elderly"].fillna(0).astype(int).tolist(),
         "walk": [
             f"{n} {m:.1f} {minutes}" if np.isfinite(m) else "—"

@@ -418,7 +418,7 @@ def propose_sites(
     unserved = np.flatnonzero((~origins["covered"] & origins["assessed"]).to_numpy())
     demand = origins.iloc[unserved].reset_index(drop=True)
     rows = demand["community"].to_numpy()
-    hh = com["households"].to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
+    hh = com["households"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     weights = elderly if objective == "elderly" else hh
     if candidates is None:

@@ -63,11 +63,11 @@ def subdistrict_checks(
     for s in range(len(subs)):
         in_c = com_sub == s
         in_f = fsub == s
-        hh = com["households"].to_numpy()[in_c]
+        hh = com["households"].fillna(0).to_numpy()[in_c]  # no data: counts no household
         elderly = com["elderly"].fillna(0).to_numpy()[in_c].sum()
         n_centres = int((in_f & centre).sum())
         ok = in_c & assessed  # coverage shares count the communities that could be assessed
-        hh_ok = com["households"].to_numpy()[ok]
+        hh_ok = com["households"].fillna(0).to_numpy()[ok]
         rows.append(
             {
                 "communities": int(in_c.sum()),

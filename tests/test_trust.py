@@ -178,17 +178,66 @@ def test_blank_required_cells_are_located_errors(demo_copy, capsys):
         frame.loc[1, "编号"] = ""
         frame.loc[2, "经度"] = ""
 
-    def blank_households(features):
-        features[3]["properties"]["户数"] = None
+    def typo_households(features):
+        features[3]["properties"]["户数"] = "约300户"
 
     edit_facilities(demo_copy, blank_facilities)
-    edit_communities(demo_copy, blank_households)
+    edit_communities(demo_copy, typo_households)
     code, text = validate(demo_copy, capsys)
     assert code == 2 and "Traceback" not in text
     assert "facilities.csv, row 2, column '类型': facility type is empty" in text
     assert "facilities.csv, row 3, column '编号': id is empty" in text
     assert "facilities.csv, row 4, column '经度/纬度': coordinates missing" in text
-    assert "communities.geojson, row 4, column '户数': the cell is empty" in text
+    assert "communities.geojson, row 4, column '户数': value '约300户' is not a number" in text
+
+
+def test_households_empty_zero_or_unknown_make_that_compound_no_data(demo_copy):
+    """A real crawl (安居客) has 总户数 0 where the count is unknown: no data, not 0 households."""
+    from geo_coverage.maps import community_status
+
+    def unknown(features):
+        features[0]["properties"]["户数"] = 0
+        features[1]["properties"]["户数"] = None
+        features[2]["properties"]["户数"] = "暂无"
+
+    edit_communities(demo_copy, unknown)
+    result = run(demo_copy)
+    messages = [str(w) for w in result.warnings]
+    for row in (1, 2, 3):
+        assert any(
+            f"communities.geojson, row {row}, column '户数': households empty, 0 or 暂无" in m
+            for m in messages
+        ), row
+    com = result.assessment.communities
+    unknown_rows = com["households"].isna().to_numpy()
+    assert unknown_rows[:3].all() and not unknown_rows[3:].any()
+    assert (community_status(com)[:3] == "no_households").all()  # drawn, in its own colour
+    # left out of every share: the households share is over the others only
+    known = com[~unknown_rows & com["assessed"].to_numpy()]
+    sc = result.assessment.scorecard.set_index("indicator")
+    expected = (known["households"] * known["covered_share"]).sum() / known["households"].sum()
+    assert sc.loc["care_circle_households", "measured"] == pytest.approx(expected, abs=1e-9)
+    assert sc.loc["care_circle_communities", "denominator"] == len(known)
+    assert sc.loc["area_standard", "denominator"] == (~unknown_rows).sum()
+    assert com.loc[unknown_rows, "meets_area"].isna().all()  # no floor-area verdict either
+    gaps = result.assessment.gaps.set_index("id")
+    assert gaps.loc[com["id"].iloc[0], "reasons_zh"].endswith("户数未提供数据（不计入各项比例）")
+    folder = result.outputs[0].parent
+    assert "户数未提供数据（不计入比例）" in (folder / "map.html").read_text(encoding="utf-8")
+
+
+def test_a_list_without_an_id_column_is_numbered_by_row_and_says_so(demo_copy):
+    def drop_ids(features):
+        for f in features:
+            f["properties"].pop("小区编号")
+
+    edit_communities(demo_copy, drop_ids)
+    edit_config(demo_copy, "      id: 小区编号\n", "")
+    result = run(demo_copy)
+    com = result.assessment.communities
+    assert list(com["id"][:3]) == ["com-1", "com-2", "com-3"]  # feature numbers of a GIS file
+    notes = [w for w in result.warnings if w.row is None and "no id column" in w.message]
+    assert len(notes) == 1 and notes[0].file == "../layers/demo/communities.geojson"
     assert pd.__version__ >= "2"  # run under whatever pandas the install gives (3.x in CI)
 
 
