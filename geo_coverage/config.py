@@ -348,7 +348,10 @@ class OutputConfig(_Strict):
     """Where and how results are written."""
 
     folder: Path | None = Field(None, description="default: maps/<slug> beside configs/")
-    formats: tuple[Literal["csv", "xlsx", "gpkg"], ...] = ("csv", "xlsx", "gpkg")
+    formats: tuple[Literal["csv", "xlsx", "gpkg", "docx", "pdf"], ...] = Field(
+        ("csv", "xlsx", "gpkg", "docx", "pdf"),
+        description="which files to write; docx/pdf: the 评估报告 (pdf needs LibreOffice)",
+    )
     language: Literal["zh", "en"] = "zh"
     basemap: str = Field(
         "none", description="none | osm | tianditu | amap | an XYZ URL with {x} {y} {z}"

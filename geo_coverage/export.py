@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,13 +20,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._errors import Finding
 from .assess import Assessment
 from .config import CityConfig
 from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
 from .isochrones import TravelTimes, for_display
-from .maps import DISPLAY_TOLERANCE_M, build_map, map_html
+from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
+from .qgis_styles import layer_styles, raster_ramp
+from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
 from .siting import SitingResult
 from .standards import FACILITY_TYPES
 from .utils import log
@@ -124,13 +128,15 @@ OUTPUT_NAMES = frozenset(
         "sites.xlsx",
         "sites.gpkg",
         "network_quality.json",
+        "report.docx",
+        "report.pdf",
         ".geo_coverage_stamp.json",
     }
 )
 """Every file a run (or the batch runner) writes into a city's output folder."""
 
 
-OUTPUT_PATTERNS = ("travel_time_*.tif",)
+OUTPUT_PATTERNS = ("travel_time_*.tif", "travel_time_*.qml")
 """Output files named after the facility groups."""
 
 
@@ -374,6 +380,50 @@ def save_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
     return Path(path)
 
 
+def save_layer_styles(path: str | Path, styles: dict[str, str], *, stamp: str) -> Path:
+    """Store QML styles in a GeoPackage's ``layer_styles`` table, each the layer's default.
+
+    The table is the one QGIS writes itself (and reads when it opens the file); it is
+    registered in ``gpkg_contents`` as an attribute table.
+
+    Parameters
+    ----------
+    path
+        The GeoPackage (already written).
+    styles
+        Layer name -> QML.
+    stamp
+        ``update_time`` of every style, ``YYYY-MM-DDTHH:MM:SS`` (from the data, not the clock).
+    """
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        geometry = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, "
+            "description, last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', "
+            "'QGIS styles written by geo_coverage', ?)",
+            (stamp + ".000Z",),
+        )
+        for name, qml in styles.items():
+            if name not in geometry:
+                continue
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
+                (name, geometry[name], name, qml, "geo_coverage", stamp),
+            )
+    return Path(path)
+
+
 def save_text(text: str, path: str | Path) -> Path:
     """Write UTF-8 text atomically."""
     with atomic_path(path) as tmp:
@@ -537,6 +587,7 @@ def write_outputs(
     """
     folder = config.output_folder
     lang = config.outputs.language
+    day = data_date(config)
     # isochrones as drawn: the grid's stair steps smoothed, never finer than its cells
     tolerance = max(DISPLAY_TOLERANCE_M, times.grid.resolution_m if times is not None else 0.0)
     shown = isochrones.assign(geometry=for_display(isochrones.geometry.to_numpy(), tolerance))
@@ -557,7 +608,11 @@ def write_outputs(
         if "xlsx" in formats:
             save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
         if "gpkg" in formats:
-            save("gaps.gpkg", save_gpkg, _gpkg_layers(assessment, shown))
+            layers = _gpkg_layers(assessment, shown, siting)
+            save("gaps.gpkg", save_gpkg, layers)
+            save_layer_styles(
+                stage / "gaps.gpkg", _styles(layers, assessment, lang), stamp=f"{day}T00:00:00"
+            )
         save(
             "scorecard.json",
             save_text,
@@ -584,17 +639,7 @@ def write_outputs(
             if "gpkg" in formats:
                 save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
         if times is not None:
-            limit = max(assessment.standards.bands_min)
-
-            def tif(item: tuple[str, np.ndarray]) -> str:
-                name = f"travel_time_{item[0]}.tif"
-                save_geotiff(
-                    item[1], times.grid.transform, isochrones.crs, stage / name, max_minutes=limit
-                )
-                return name
-
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GDAL compresses
-                names += list(pool.map(tif, times.surfaces.items()))
+            names += _write_surfaces(times, assessment, isochrones.crs, stage, lang)
         if quality is not None:
             save("network_quality.json", save_text, json.dumps(quality, indent=2) + "\n")
         fmap = build_map(
@@ -608,6 +653,21 @@ def write_outputs(
             warnings=warnings,
         )
         save("map.html", save_text, map_html(fmap, offline=config.outputs.offline))
+        if "docx" in formats or "pdf" in formats:
+            report = ReportInputs(
+                city=config.city,
+                profile=config.standard.profile,
+                language=lang,
+                data_date=day,
+                assessment=assessment,
+                isochrones=shown,
+                siting=siting,
+                quality=quality or {},
+                warnings=warnings,
+                inputs=_input_counts(config, assessment),
+                network_credit=_network_credit(config, lang),
+            )
+            names += _write_report(report, stage, pdf="pdf" in formats)
     written = tuple(folder / name for name in names)
     for path in written:
         log(f"wrote {path}")
@@ -637,15 +697,19 @@ def _sheets(
 
 
 def _gpkg_layers(
-    assessment: Assessment, isochrones: gpd.GeoDataFrame
+    assessment: Assessment, isochrones: gpd.GeoDataFrame, siting: SitingResult | None = None
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of gaps.gpkg in WGS84 (isochrones as drawn on the map)."""
+    """The layers of gaps.gpkg in WGS84 (isochrones as drawn on the map, compounds' status)."""
     layers = {
-        "gaps": assessment.gaps,
-        "communities": assessment.communities,
+        "gaps": assessment.gaps.assign(status=community_status(assessment.gaps)),
+        "communities": assessment.communities.assign(
+            status=community_status(assessment.communities)
+        ),
         "facilities": assessment.facilities,
         "isochrones": isochrones,
     }
+    if siting is not None and len(siting.sites):
+        layers["sites"] = siting.sites
     if assessment.subdistricts is not None:
         layers["subdistricts"] = assessment.subdistricts
     if assessment.villages is not None:
@@ -653,3 +717,125 @@ def _gpkg_layers(
     if assessment.townships is not None:
         layers["townships"] = assessment.townships
     return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}
+
+
+_MINUTES = {"zh": "分钟", "en": "min"}
+
+
+def _write_surfaces(
+    times: TravelTimes, assessment: Assessment, crs: object, stage: Path, lang: str
+) -> list[str]:
+    """Each group's travel-time GeoTIFF with its QGIS style sidecar (same name, .qml)."""
+    limit = max(assessment.standards.bands_min)
+
+    def tif(item: tuple[str, np.ndarray]) -> str:
+        name = f"travel_time_{item[0]}.tif"
+        save_geotiff(item[1], times.grid.transform, crs, stage / name, max_minutes=limit)
+        return name
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GDAL compresses
+        tifs = list(pool.map(tif, times.surfaces.items()))
+    ramp = raster_ramp(assessment.standards.bands_min, unit=_MINUTES[lang])
+    styles = [name.replace(".tif", ".qml") for name in tifs]
+    for name in styles:  # QGIS applies a same-named .qml when it opens the raster
+        save_text(ramp, stage / name)
+    return tifs + styles
+
+
+def _write_report(report: ReportInputs, stage: Path, *, pdf: bool) -> list[str]:
+    """Write report.docx (and report.pdf with LibreOffice) into the staging folder."""
+    save_report(report_document(report), stage / "report.docx")
+    if not pdf:
+        return ["report.docx"]
+    if office_command() is None:
+        log(
+            "report.pdf not written: it needs LibreOffice (apt-get install libreoffice-writer); "
+            "report.docx prints to PDF from Word",
+            logging.WARNING,
+        )
+        return ["report.docx"]
+    docx_to_pdf(stage / "report.docx", stage / "report.pdf")
+    return ["report.docx", "report.pdf"]
+
+
+def _styles(
+    layers: dict[str, gpd.GeoDataFrame], assessment: Assessment, lang: str
+) -> dict[str, str]:
+    """The QML of each layer of gaps.gpkg, its legend in ``lang``."""
+    pos = 0 if lang == "zh" else 1
+    kinds = {
+        name: "marker" if (shapely.get_type_id(gdf.geometry.to_numpy()) == 0).all() else "fill"
+        for name, gdf in layers.items()
+        if len(gdf)
+    }
+    zh = lang == "zh"
+    return layer_styles(
+        kinds,
+        status_labels={
+            k: v[pos] for k, v in status_labels(assessment.standards.care_circle_min).items()
+        },
+        type_labels={k: (t.label_zh, t.label_en)[pos] for k, t in FACILITY_TYPES.items()},
+        bands_min=assessment.standards.bands_min,
+        texts={
+            "minutes": _MINUTES[lang],
+            "no_centre": "无综合养老服务中心" if zh else "no centre",
+            "has_centre": "有综合养老服务中心" if zh else "has a centre",
+            "served": "有居家养老服务设施" if zh else "served",
+            "unserved": "附近无居家养老服务设施" if zh else "not served",
+            "site": "建议新建养老服务设施" if zh else "proposed site",
+        },
+    )
+
+
+def data_date(config: CityConfig) -> str:
+    """The date of the data: the newest input file's modification day (UTC), ISO format.
+
+    The report's dates come from here, never from the clock, so the same inputs give the
+    same report.
+    """
+    import datetime as dt
+
+    from .config import LAYER_KINDS
+
+    files = [config.network.path] if config.network.path else []
+    files += [
+        config.layer_path(kind) for kind in LAYER_KINDS if getattr(config.layers, kind) is not None
+    ]
+    stamps = [Path(f).stat().st_mtime for f in files if f is not None and Path(f).is_file()]
+    when = max(stamps) if stamps else 0.0
+    return dt.datetime.fromtimestamp(when, tz=dt.UTC).date().isoformat()
+
+
+def _input_counts(
+    config: CityConfig, assessment: Assessment
+) -> dict[str, tuple[str, int | None]]:
+    """Layer kind -> (file as the config names it, features) for the report's data section."""
+    given = config.given_paths
+    counts = {
+        "facilities": len(assessment.facilities),
+        "communities": len(assessment.communities),
+        "subdistricts": 0 if assessment.subdistricts is None else len(assessment.subdistricts),
+        "villages": 0 if assessment.villages is None else len(assessment.villages),
+        "townships": 0 if assessment.townships is None else len(assessment.townships),
+    }
+    out: dict[str, tuple[str, int | None]] = {}
+    for kind, count in counts.items():
+        if getattr(config.layers, kind, None) is None:
+            continue
+        path = str(config.layer_path(kind))
+        out[kind] = (given.get(path, Path(path).name), count)
+    if config.network.path is not None:
+        path = str(config.network.path)
+        out["network"] = (given.get(path, Path(path).name), None)
+    return out
+
+
+def _network_credit(config: CityConfig, lang: str) -> str:
+    """The data credit of the streets drawn (OpenStreetMap unless the planner's own roads)."""
+    from .report import TEXT
+
+    pos = 0 if lang == "zh" else 1
+    if config.network.path is not None and config.network.is_line_layer:
+        path = str(config.network.path)
+        return TEXT["credit_own"][pos].format(file=config.given_paths.get(path, Path(path).name))
+    return TEXT["credit_osm"][pos]

@@ -26,28 +26,10 @@ from ._packed import PackedLayer, data_script, number_layers, packed_layers
 from .assess import Assessment
 from .coords import wgs84_to_gcj02
 from .indicators import STATUS_TEXT, format_target, format_value
+from .palette import STATUS_COLOURS, TYPE_COLOURS
 from .standards import FACILITY_TYPES
 
 WGS84 = "EPSG:4326"
-
-TYPE_COLOURS = {
-    "centre": "#b2182b",
-    "day_care": "#ef8a62",
-    "station": "#f4a582",
-    "mutual_aid": "#8c510a",
-    "nursing_home": "#2166ac",
-    "welfare_home": "#67a9cf",
-    "canteen": "#1b7837",
-    "health": "#762a83",
-}
-STATUS_COLOURS = {
-    "ok": "#1a9850",
-    "covered": "#91cf60",
-    "short_area": "#fdae61",
-    "outside": "#d73027",
-    "unassessed": "#8c8c8c",
-    "no_households": "#c2a5cf",
-}
 
 
 STATUS_MARKS = {

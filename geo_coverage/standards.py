@@ -750,8 +750,7 @@ _HORQIN: dict[str, tuple[Any, Source]] = {
     ),
     "meal_coverage_target_share": (
         1.0,
-        _doc("000", "鼓励社区、农村、物业开设“长者爱心食堂”", note=_MEAL_DEFAULT,
-            level="compound"),
+        _doc("000", "鼓励社区、农村、物业开设“长者爱心食堂”", note=_MEAL_DEFAULT, level="compound"),
     ),
 }
 

@@ -60,6 +60,10 @@ def subdistrict_checks(
     beds = fac["beds"].fillna(0).to_numpy()
     nursing = fac["nursing_beds"].fillna(0).to_numpy()
     assessed = com["assessed"].to_numpy(dtype=bool)
+    known = (
+        com["deficit_m2"].notna().to_numpy() if "deficit_m2" in com else np.zeros(len(com), bool)
+    )
+    area_given = bool(known.any()) and bool(com["meets_area"].notna().any())
     for s in range(len(subs)):
         in_c = com_sub == s
         in_f = fsub == s
@@ -82,6 +86,9 @@ def subdistrict_checks(
                 "beds": float(beds[in_f].sum()),
                 "beds_per_1000_elderly": 1000 * share(beds[in_f].sum(), elderly),
                 "centres_colocated": int((in_f & centre & colocated).sum()),
+                "deficit_m2": float(com["deficit_m2"].to_numpy(dtype=float)[in_c & known].sum())
+                if area_given
+                else np.nan,
             }
         )
     return gpd.GeoDataFrame(
