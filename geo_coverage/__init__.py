@@ -27,7 +27,9 @@ from . import isochrones as isochrones
 from . import layers as layers
 from . import maps as maps
 from . import network as network
+from . import qgis_styles as qgis_styles
 from . import reach as reach
+from . import report as report
 from . import roads as roads
 from . import settings as settings
 from . import standards as standards
@@ -62,7 +64,9 @@ __all__ = [
     "load_config",
     "maps",
     "network",
+    "qgis_styles",
     "reach",
+    "report",
     "roads",
     "run",
     "settings",

@@ -132,7 +132,8 @@ class PackedLayer(Layer):
     interactive
         Whether features take clicks and hovers (bands do not, so clicks reach compounds).
     shrink
-        Draw point features smaller when zoomed out (a city's compounds stay apart).
+        Radius factors of point features at zoom ≥ 15, 13–14 and ≤ 12 (drawn smaller when
+        zoomed out, so a city's dots stay apart), or None for a fixed size.
     """
 
     _template = Template(
@@ -153,7 +154,7 @@ class PackedLayer(Layer):
         columns: dict[str, list[Any]] | None = None,
         tooltip: str | None = None,
         interactive: bool = True,
-        shrink: bool = False,
+        shrink: tuple[float, float, float] | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PackedLayer"
@@ -163,7 +164,7 @@ class PackedLayer(Layer):
             "cls": [int(c) for c in classes],
             "styles": styles,
             "interactive": interactive,
-            "shrink": shrink,
+            "shrink": list(shrink) if shrink else None,
         }
         if fields:
             self.data["fields"] = [list(f) for f in fields]

@@ -157,7 +157,7 @@ def _feature_collection(name: str, features: list[dict]) -> str:
     )
 
 
-def _communities() -> str:
+def _compounds() -> list[dict]:
     """Gated compounds: one per block in a checkerboard, inset 15 m from the streets."""
     rng = np.random.default_rng(20261122)
     features = []
@@ -193,9 +193,49 @@ def _communities() -> str:
                         "type": "Polygon",
                         "coordinates": _polygon(x0, y0, x0 + DX - 30.0, y0 + DY - 30.0),
                     },
+                    "centre": (x0 + (DX - 30.0) / 2, y0 + (DY - 30.0) / 2),
                 }
             )
+    return features
+
+
+def _communities() -> str:
+    """The compounds as polygons (a GIS file of the planning bureau)."""
+    features = [{k: v for k, v in f.items() if k != "centre"} for f in _compounds()]
     return _feature_collection("communities", features)
+
+
+UNKNOWN_HOUSEHOLDS = (5, 23)
+"""Compounds whose household count the crawled list gives as 0 (unknown)."""
+
+
+def _communities_points_csv() -> str:
+    """The same compounds as a crawled point list (安居客-like).
+
+    Centre points, no id column, 总户数 0 where the count is unknown.
+    """
+    compounds = _compounds()
+    xs = np.array([f["centre"][0] for f in compounds])
+    ys = np.array([f["centre"][1] for f in compounds])
+    lon, lat = _to_lonlat(xs, ys)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["小区名称", "总户数", "常住人口", "60岁以上人口", "所属街道", "经度", "纬度"])
+    for k, (f, lo, la) in enumerate(zip(compounds, lon, lat, strict=True)):
+        p = f["properties"]
+        households = 0 if k in UNKNOWN_HOUSEHOLDS else p["户数"]
+        writer.writerow(
+            [
+                p["小区名称"],
+                households,
+                p["常住人口"],
+                p["60岁以上人口"],
+                p["所属街道"],
+                f"{lo:.7f}",
+                f"{la:.7f}",
+            ]
+        )
+    return out.getvalue()
 
 
 def _subdistricts() -> str:
@@ -271,6 +311,7 @@ def write_demo_city(folder: str | Path) -> list[Path]:
     files = {
         "streets.osm": _streets_xml(),
         "communities.geojson": _communities(),
+        "communities_points.csv": "\ufeff" + _communities_points_csv(),
         "subdistricts.geojson": _subdistricts(),
         "townships.geojson": _townships(),
         "villages.geojson": _villages(),

@@ -806,9 +806,7 @@ def data_date(config: CityConfig) -> str:
     return dt.datetime.fromtimestamp(when, tz=dt.UTC).date().isoformat()
 
 
-def _input_counts(
-    config: CityConfig, assessment: Assessment
-) -> dict[str, tuple[str, int | None]]:
+def _input_counts(config: CityConfig, assessment: Assessment) -> dict[str, tuple[str, int | None]]:
     """Layer kind -> (file as the config names it, features) for the report's data section."""
     given = config.given_paths
     counts = {

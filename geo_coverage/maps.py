@@ -505,7 +505,7 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
         fields=fields,
         columns=columns,
         tooltip="name",
-        shrink=True,
+        shrink=(1.0, 0.75, 0.55),
     )
 
 
@@ -545,7 +545,7 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float
         fields=list(zip(columns, labels, strict=True)),
         columns=columns,
         tooltip="name",
-        shrink=True,
+        shrink=(1.0, 0.6, 0.35),  # below the compounds' dots at city scale
     )
 
 
@@ -658,6 +658,17 @@ def _summary_html(
             f"<td style='color:{colour}' title='{_esc(STATUS_TEXT[r['status']][pos])}'>{mark}</td>"
             "</tr>"
         )
+    shown = dict.fromkeys(scorecard["status"])
+    key = (
+        "<div style='color:#555;margin:2px 0 4px'>"
+        + " · ".join(
+            f"<span style='color:{STATUS_MARKS[st][1]}'>{STATUS_MARKS[st][0]}</span> "
+            f"{_esc(STATUS_TEXT[st][pos])}"
+            for st in STATUS_MARKS
+            if st in shown
+        )
+        + "</div>"
+    )
     notes = ""
     if warnings:
         items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
@@ -669,7 +680,7 @@ def _summary_html(
     return (
         f"<div class='gc-panel' id='gc-summary' style='top:10px;left:60px;max-width:420px'>"
         f"<details open><summary><b>{_esc(city)} · {_esc(_t('summary', language))}</b></summary>"
-        f"<table>{''.join(rows)}</table>{notes}</details></div>"
+        f"<table>{''.join(rows)}</table>{key}{notes}</details></div>"
     )
 
 

@@ -35,7 +35,7 @@ from .indicators import STATUS_TEXT, format_target, format_value
 from .maps import community_status, status_labels
 from .palette import STATUS_COLOURS
 from .siting import SitingResult
-from .standards import DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
+from .standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("{city}养老服务设施覆盖评估报告", "{city}: elderly-care service coverage report"),
@@ -228,14 +228,12 @@ def _table(
     table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = ""
         run = cell.paragraphs[0].add_run(str(text))
         run.bold = True
         run.font.size = Pt(9)
     for values in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
-            cell.text = ""
             run = cell.paragraphs[0].add_run("" if value is None else str(value))
             run.font.size = Pt(9)
     widths = widths or [TEXT_WIDTH_CM / len(headers)] * len(headers)
@@ -266,6 +264,22 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def failing_targets(r: ReportInputs) -> list[str]:
+    """One line per failing indicator: measured against its target."""
+    label = "label_zh" if r.language == "zh" else "label_en"
+    rows = r.assessment.scorecard
+    lines = []
+    for row in rows[rows["status"] == "fail"].to_dict(orient="records"):
+        measured = format_value(row["measured"], row["unit"], language=r.language)
+        target = format_target(row, language=r.language)
+        lines.append(
+            f"{row[label]}：{measured}，目标 {target}"
+            if r.language == "zh"
+            else f"{row[label]}: {measured}, target {target}"
+        )
+    return lines
+
+
 def conclusions(r: ReportInputs) -> str:
     """The 总体结论 paragraph, written from the numbers."""
     a, zh = r.assessment, r.language == "zh"
@@ -279,17 +293,7 @@ def conclusions(r: ReportInputs) -> str:
     inside_el = float((elderly * share_hh).sum())
     n_in = int(known["covered"].sum())
     sc = a.scorecard
-    fails = sc[sc["status"] == "fail"]
     counts = {k: int((sc["status"] == k).sum()) for k in STATUS_TEXT}
-    label = "label_zh" if zh else "label_en"
-    fail_text = [
-        f"{row[label]} {format_value(row['measured'], row['unit'], language=r.language)}"
-        f"（{format_target(row, language=r.language)}）"
-        if zh
-        else f"{row[label]} {format_value(row['measured'], row['unit'], language=r.language)} "
-        f"(target {format_target(row, language=r.language)})"
-        for row in fails.to_dict(orient="records")
-    ]
     deficit = com["deficit_m2"]
     place, docs = PROFILE_INFO[r.profile][0], "、".join(profile_documents(r.profile))
     if zh:
@@ -308,8 +312,7 @@ def conclusions(r: ReportInputs) -> str:
                 else ""
             )
             + f"。按{place}适用的文件（{docs}）评估{len(sc)}项指标：达标{counts['pass']}项，"
-            f"未达标{counts['fail']}项"
-            + (f"（{'；'.join(fail_text)}）" if fail_text else "")
+            f"未达标{counts['fail']}项（列于下）"
             + f"；{counts['total']}项目标在上级层面（全市、全区），按合计评判；"
             f"{counts['no_target']}项文件未设定目标，仅作测算；{counts['no_data']}项未提供数据。"
         )
@@ -333,8 +336,7 @@ def conclusions(r: ReportInputs) -> str:
         f"Within the {c}-minute care circle lie {n_in} compounds "
         f"({_pct(n_in / max(len(known), 1))}) and {inside_hh:,.0f} households "
         f"({_pct(inside_hh / max(hh.sum(), 1))}). Judged by the documents of {place} ({docs}), "
-        f"of {len(sc)} indicators {counts['pass']} pass and {counts['fail']} fail"
-        + (f" ({'; '.join(fail_text)})" if fail_text else "")
+        f"of {len(sc)} indicators {counts['pass']} pass and {counts['fail']} fail (listed below)"
         + f"; {counts['total']} are set above this place and judged on the total; "
         f"{counts['no_target']} have no target in the documents; {counts['no_data']} have no data."
     )
@@ -352,16 +354,17 @@ def conclusions(r: ReportInputs) -> str:
     return text
 
 
-def _doc_short(source: str) -> str:
-    """The document part of a citation (its number and title), without the passage."""
-    if source.startswith("无目标"):
+def _doc_short(row: dict[str, object], language: str) -> str:
+    """The document a row's target comes from, short (``003 自治区养老服务体系规划``)."""
+    source = str(row["source"])
+    if row["status"] == "no_target" or source.startswith("无目标"):
         return "—"
     if source.startswith("工具默认"):
-        return "工具默认 tool default"
+        return "工具默认" if language == "zh" else "tool default"
     for key, title in DOCS.items():
         if source.startswith(f"{key} {title}"):
-            return f"{key} {title}"
-    return source.split("：")[0]
+            return f"{key} {DOC_SHORT[key]}"
+    return "工具规则" if language == "zh" else "tool rule"
 
 
 def _context(r: ReportInputs) -> tuple[str, bool, Assessment, str]:
@@ -379,6 +382,8 @@ def _section_conclusions(doc: object, r: ReportInputs) -> None:
     lang = r.language
     doc.add_heading(_t("s1", lang), level=1)
     doc.add_paragraph(conclusions(r))
+    for line in failing_targets(r):
+        doc.add_paragraph(line, style="List Bullet")
 
 
 def _section_indicators(doc: object, r: ReportInputs) -> None:
@@ -395,7 +400,7 @@ def _section_indicators(doc: object, r: ReportInputs) -> None:
             format_target(row, language=lang),
             format_value(row["measured"], row["unit"], language=lang),
             STATUS_TEXT[row["status"]][0 if zh else 1],
-            _doc_short(str(row["source"])),
+            _doc_short(row, lang),
         ]
         for row in a.scorecard.to_dict(orient="records")
     ]

@@ -38,6 +38,18 @@ DOCS = MappingProxyType(
 )
 """Every document a threshold may cite, by its number in ``shared/seeds`` (not GB 50180)."""
 
+DOC_SHORT = MappingProxyType(
+    {
+        "000": "科左中旗老龄事业规划",
+        "001": "赤峰市工作方案",
+        "002": "自治区银发经济分工方案",
+        "003": "自治区养老服务体系规划",
+        "004": "铁西区老龄工作方案",
+        "GB50180": "城市居住区规划设计标准",
+    }
+)
+"""A short name of each document, for narrow table cells."""
+
 LEVELS = MappingProxyType(
     {
         "compound": ("小区/社区", "compound or community"),

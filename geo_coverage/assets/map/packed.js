@@ -63,7 +63,7 @@ var GC = (function () {
       group.addLayer(feature);
     });
     if (d.shrink) {  // dots of a city's compounds: smaller when zoomed out
-      var scale = function (z) { return z >= 15 ? 1 : z >= 13 ? 0.75 : 0.55; };
+      var scale = function (z) { return z >= 15 ? d.shrink[0] : z >= 13 ? d.shrink[1] : d.shrink[2]; };
       var resize = function (e) {
         var k = scale(e.target.getZoom());
         group.eachLayer(function (l) {
