@@ -100,12 +100,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .workbench import serve
 
-    print(f"规划工作台: http://{args.host}:{args.port}  (Ctrl+C to stop)")
     serve(
         host=args.host,
         port=args.port,
         workdir=Path(args.workdir) if args.workdir else None,
         data_dir=Path(args.data_dir) if args.data_dir else None,
+        allowed_hosts=tuple(args.allowed_host or ()),
     )
     return 0
 
@@ -267,7 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
         "runs the assessment and downloads every output plus a zip that 'geo-coverage run' "
         "reproduces. Open http://HOST:PORT in a browser; no internet needed.",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: intranet)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0: the intranet; a token is then required and "
+        "printed in the start-up address)",
+    )
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another host name the page is opened by (e.g. gis.institute.local); repeatable",
+    )
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--workdir", help="folder for the sessions (default: a new temporary folder)")
     p.add_argument(

@@ -20,9 +20,11 @@ both the API (``fastapi.testclient``) and the page (headless Chromium) test dire
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -39,6 +41,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from . import __version__
 from ._errors import ConfigError, GeoCoverageError, LayerError
+from ._guard import Guard, is_loopback, machine_names
 from .config import LayerConfig, load_config
 from .layers import preview_layer
 from .standards import FACILITY_TYPES, PROFILES, THRESHOLD_KEYS, standards_from_profile
@@ -48,6 +51,8 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 """Largest upload accepted (a whole city's .osm.pbf fits)."""
 SESSION_HOURS = 24.0
 """A session idle this long is removed with its folder (when the next one starts)."""
+MAX_SESSIONS = 64
+"""Sessions open at once; beyond this a new one is refused until one expires."""
 
 LAYER_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
 NETWORK_SUFFIXES = {"osm": ".osm", "pbf": ".osm.pbf"}
@@ -55,6 +60,10 @@ NETWORK_SUFFIXES = {"osm": ".osm", "pbf": ".osm.pbf"}
 
 class UploadError(GeoCoverageError):
     """An upload the workbench refuses (empty, too large, unknown content, unsafe zip)."""
+
+
+class SessionLimitError(GeoCoverageError):
+    """No new session: ``MAX_SESSIONS`` are open."""
 
 
 def sniff(data: bytes) -> str:
@@ -88,26 +97,46 @@ def sniff(data: bytes) -> str:
         return "geojson"
     if b"\x00" not in data[:65536]:
         for encoding in ("utf-8-sig", "gbk"):
-            try:
-                data[:65536].decode(encoding)
+            try:  # incrementally: a character cut at the 64 KiB mark is not an error
+                codecs.getincrementaldecoder(encoding)().decode(data[:65536], final=False)
                 return "csv"
             except UnicodeDecodeError:
                 continue
     raise UploadError("unknown file type: upload CSV, XLSX, GeoJSON, GPKG, zipped Shapefile or OSM")
 
 
+MAX_ZIP_MEMBERS = 200
+"""A zipped Shapefile holds a handful of files; more than this is refused."""
+MAX_ZIP_EXPANDED_BYTES = 1024 * 2**20
+"""The most a zip may expand to on disk."""
+MAX_ZIP_RATIO = 100
+"""A member expanding more than this many times its compressed size is refused (a bomb)."""
+
+
 def safe_extract(data: bytes, folder: Path) -> list[Path]:
-    """Extract a zip into ``folder``; refuse members that would land outside it.
+    """Extract a zip into ``folder``, within budgets; on any refusal nothing is left behind.
+
+    Members whose names are absolute, climb with ``..`` or are links are refused; so are
+    zips of more than ``MAX_ZIP_MEMBERS`` members, members that expand more than
+    ``MAX_ZIP_RATIO`` times, and zips expanding beyond ``MAX_ZIP_EXPANDED_BYTES``. Members
+    are streamed with a byte budget, so a header that lies about a size stops there too.
 
     Raises
     ------
     UploadError
-        A member's name is absolute, climbs with ``..`` or is a link.
+        A member is unsafe or a budget is exceeded.
     """
     folder = folder.resolve()
-    written = []
+    written: list[Path] = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
+        infos = archive.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise UploadError(
+                f"压缩包内文件过多（{len(infos)} 个，上限 {MAX_ZIP_MEMBERS}）；"
+                "只打包 Shapefile 的各个文件。"
+                f" The zip holds {len(infos)} files (at most {MAX_ZIP_MEMBERS})."
+            )
+        for info in infos:
             name = info.filename
             target = (folder / name).resolve()
             if (
@@ -119,13 +148,43 @@ def safe_extract(data: bytes, folder: Path) -> list[Path]:
                 raise UploadError(f"the zip holds an unsafe path ({name!r}); nothing was extracted")
             if info.external_attr >> 28 == 0xA:  # a symbolic link
                 raise UploadError(f"the zip holds a link ({name!r}); nothing was extracted")
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            target = folder / Path(info.filename).name  # flat: names inside are not used
-            target.write_bytes(archive.read(info))
-            written.append(target)
+            if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1024):
+                raise UploadError(_bomb(name))
+        if sum(i.file_size for i in infos) > MAX_ZIP_EXPANDED_BYTES:
+            raise UploadError(_bomb("(all members)"))
+        budget = MAX_ZIP_EXPANDED_BYTES
+        try:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                target = folder / Path(info.filename).name  # flat: names inside are not used
+                written.append(target)
+                allowed = min(budget, MAX_ZIP_RATIO * max(info.compress_size, 1024))
+                budget -= _copy_limited(archive, info, target, allowed)
+        except UploadError:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
     return written
+
+
+def _bomb(name: str) -> str:
+    return (
+        f"压缩包解压后过大（{name}），已拒绝，未保留任何文件。 The zip expands far beyond its size "
+        f"({name}); refused, nothing kept."
+    )
+
+
+def _copy_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limit: int) -> int:
+    """Stream one member to ``target``; refuse it once it passes ``limit`` bytes."""
+    copied = 0
+    with archive.open(info) as src, target.open("wb") as dst:
+        while chunk := src.read(2**20):
+            copied += len(chunk)
+            if copied > limit:
+                raise UploadError(_bomb(info.filename))
+            dst.write(chunk)
+    return copied
 
 
 @dataclass
@@ -141,6 +200,8 @@ class Session:
     outputs: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     touched: float = field(default_factory=time.time)
+    queued: float = 0.0
+    gap_table: tuple[float, Any] | None = field(default=None, repr=False)
 
 
 class Workbench:
@@ -153,13 +214,20 @@ class Workbench:
         data_dir: Path | None = None,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve()  # once: every path below is absolute
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = None if data_dir is None else Path(data_dir).resolve()
         self.max_upload_bytes = max_upload_bytes
         self.sessions: dict[str, Session] = {}
         self.pool = ThreadPoolExecutor(max_workers=2)  # runs never block other sessions
         self.lock = threading.Lock()
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Remove the session folders an earlier server left (it held their state in memory)."""
+        for folder in self.workdir.iterdir():
+            if folder.is_dir() and re.fullmatch(r"[0-9a-f]{32}", folder.name):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def new_session(self) -> str:
         """Create a session with its own folder; return its id.
@@ -169,8 +237,13 @@ class Workbench:
         self._expire()
         sid = uuid.uuid4().hex
         folder = self.workdir / sid
-        (folder / "layers").mkdir(parents=True)
         with self.lock:
+            if len(self.sessions) >= MAX_SESSIONS:
+                raise SessionLimitError(
+                    f"同时打开的会话已达上限（{MAX_SESSIONS} 个），请稍后再试或关闭不用的页面。 "
+                    f"{MAX_SESSIONS} sessions are open; try again later."
+                )
+            (folder / "layers").mkdir(parents=True)
             self.sessions[sid] = Session(folder)
         return sid
 
@@ -178,7 +251,9 @@ class Workbench:
         cutoff = time.time() - SESSION_HOURS * 3600
         with self.lock:
             old = [
-                k for k, s in self.sessions.items() if s.touched < cutoff and s.status != "running"
+                k
+                for k, s in self.sessions.items()
+                if s.touched < cutoff and s.status not in {"running", "queued"}
             ]
             for sid in old:
                 shutil.rmtree(self.sessions.pop(sid).folder, ignore_errors=True)
@@ -252,7 +327,9 @@ class Workbench:
         found = [
             p.relative_to(self.data_dir).as_posix()
             for p in sorted(self.data_dir.rglob("*"))
-            if p.is_file() and p.name.lower().endswith((".osm", ".osm.pbf"))
+            if p.is_file()
+            and p.name.lower().endswith((".osm", ".osm.pbf"))
+            and self.data_dir in p.resolve().parents  # a link pointing outside is not offered
         ]
         return found[:500]
 
@@ -358,13 +435,29 @@ class Workbench:
     def start_run(self, sid: str, form: dict[str, Any]) -> None:
         """Write the config, check it, and run the pipeline in a worker thread."""
         s = self.session(sid)
-        if s.status == "running":
-            raise UploadError("a run of this session is already going")
-        path = s.folder / "config.yaml"
-        path.write_text(self.config_text(sid, form), encoding="utf-8")
-        s.status, s.stage, s.findings, s.error = "running", "config", [], ""
-        s.outputs, s.warnings = [], []
+        with self.lock:  # one run per session: the check and the claim together
+            if s.status in {"queued", "running"}:
+                raise UploadError(
+                    "本会话已有评估在进行，请等待其完成。 A run of this session is already going."
+                )
+            s.status, s.stage, s.findings, s.error = "queued", "", [], ""
+            s.outputs, s.warnings = [], []
+            s.queued = time.time()
+        try:
+            path = s.folder / "config.yaml"
+            path.write_text(self.config_text(sid, form), encoding="utf-8")
+        except Exception:
+            s.status = "idle"
+            raise
         self.pool.submit(self._run, s, path)
+
+    def queue_position(self, s: Session) -> int:
+        """How many runs wait before this queued one (0 when it is running or not queued)."""
+        if s.status != "queued":
+            return 0
+        with self.lock:
+            waiting = [o for o in self.sessions.values() if o.status == "queued"]
+        return sum(1 for o in waiting if o.queued < s.queued) + 1
 
     def _run(self, s: Session, path: Path) -> None:
         from .pipeline import run
@@ -372,6 +465,10 @@ class Workbench:
         def stage(name: str) -> None:
             s.stage = name
 
+        if s.folder not in {o.folder for o in self.sessions.values()}:
+            s.status = "cancelled"  # the session expired while it waited
+            return
+        s.status, s.stage = "running", "config"
         try:
             result = run(load_config(path), on_stage=stage)
             s.outputs = [p.name for p in result.outputs]
@@ -406,8 +503,17 @@ def profile_thresholds(name: str) -> list[dict[str, Any]]:
     ]
 
 
-def create_app(workdir: Path, *, data_dir: Path | None = None) -> FastAPI:
-    """The FastAPI application of the workbench.
+def create_app(
+    workdir: Path,
+    *,
+    data_dir: Path | None = None,
+    listen_host: str = "127.0.0.1",
+    allowed_hosts: tuple[str, ...] = (),
+    token: str | None = None,
+    openapi: bool = False,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+) -> FastAPI:
+    """The FastAPI application of the workbench, behind its guard (``_guard.Guard``).
 
     Parameters
     ----------
@@ -416,19 +522,49 @@ def create_app(workdir: Path, *, data_dir: Path | None = None) -> FastAPI:
     data_dir
         A folder of street network files the page may offer (e.g. the city's .osm.pbf
         kept on an intranet server); None: uploads only.
+    listen_host
+        The address the server listens on; beyond loopback a token is required.
+    allowed_hosts
+        Host names the server answers to besides loopback (``--allowed-host``).
+    token
+        The server token (default: a new random one when ``listen_host`` is not loopback).
+    openapi
+        Serve ``/openapi.json`` (off: the API's description is not published).
+    max_upload_bytes
+        The largest upload; a larger request body is refused before it is stored.
 
     Returns
     -------
     fastapi.FastAPI
-        The app (serve it with uvicorn, or test it with ``fastapi.testclient``).
+        The app (serve it with uvicorn, or test it with ``fastapi.testclient`` and a
+        ``base_url`` on 127.0.0.1); ``app.state.token`` is the token (None on loopback).
     """
-    bench = Workbench(workdir, data_dir=data_dir)
-    app = FastAPI(title="geo_coverage 规划工作台", docs_url=None, redoc_url=None)
+    bench = Workbench(workdir, data_dir=data_dir, max_upload_bytes=max_upload_bytes)
+    app = FastAPI(
+        title="geo_coverage 规划工作台",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if openapi else None,
+    )
     app.state.bench = bench
+    if token is None and not is_loopback(listen_host):
+        token = secrets.token_urlsafe(24)
+    app.state.token = token
+    app.add_middleware(
+        Guard,
+        listen_host=listen_host,
+        allowed_hosts=allowed_hosts,
+        max_body_bytes=bench.max_upload_bytes + 2**20,  # the file and its form fields
+        token=token,
+    )
 
     @app.exception_handler(UploadError)
     def _refused(_request: Any, exc: UploadError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(SessionLimitError)
+    def _too_many(_request: Any, exc: SessionLimitError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=429)
 
     _page_routes(app)
     _session_routes(app, bench)
@@ -527,11 +663,21 @@ def _result_routes(app: FastAPI, bench: Workbench) -> None:
         s = session_or_404(sid)
         keys = ("status", "stage", "findings", "error", "outputs", "warnings")
         out = {k: getattr(s, k) for k in keys}
+        out["position"] = bench.queue_position(s)
         if s.status == "done":
             folder = s.folder / "outputs"
             out["scorecard"] = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))
-            out["gaps"] = _gap_rows(folder / "gaps.csv")
+            out["gaps"] = gap_page(s, limit=GAP_PAGE_ROWS)  # the first page; more on request
         return out
+
+    @app.get("/api/{sid}/gaps")
+    def gaps(
+        sid: str, offset: int = 0, limit: int = GAP_PAGE_ROWS, sort: int = -1, desc: bool = False
+    ) -> dict[str, Any]:
+        s = session_or_404(sid)
+        if s.status != "done":
+            raise HTTPException(404, "no results yet")
+        return gap_page(s, offset=offset, limit=limit, sort=sort, descending=desc)
 
     @app.get("/api/{sid}/outputs/{name}")
     def output(sid: str, name: str) -> FileResponse:
@@ -550,14 +696,61 @@ def _result_routes(app: FastAPI, bench: Workbench) -> None:
         return Response(bench.bundle(sid), media_type="application/zip", headers=headers)
 
 
-def _gap_rows(path: Path) -> dict[str, list]:
-    """The gap list as headers and rows (text) for the page's sortable table."""
+GAP_PAGE_ROWS = 100
+"""Rows of the gap list per page: a poll stays small whatever the city's size."""
+
+
+def gap_page(
+    s: Session,
+    *,
+    offset: int = 0,
+    limit: int = GAP_PAGE_ROWS,
+    sort: int = -1,
+    descending: bool = False,
+) -> dict[str, Any]:
+    """One page of a session's gap list, sorted by column ``sort`` (-1: the list's order).
+
+    Returns
+    -------
+    dict
+        ``headers``, ``rows`` (text), ``offset``, ``total``, ``sort`` and ``desc``.
+    """
     import pandas as pd
 
+    path = s.folder / "outputs" / "gaps.csv"
     if not path.is_file():
-        return {"headers": [], "rows": []}
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str).fillna("")
-    return {"headers": list(frame.columns), "rows": frame.to_numpy().tolist()}
+        return {"headers": [], "rows": [], "offset": 0, "total": 0, "sort": -1, "desc": False}
+    if s.gap_table is None or s.gap_table[0] != path.stat().st_mtime:
+        s.gap_table = (path.stat().st_mtime, pd.read_csv(path, encoding="utf-8-sig", dtype=str))
+    frame = s.gap_table[1]
+    limit = max(1, min(int(limit), 500))
+    offset = max(0, int(offset))
+    if 0 <= sort < frame.shape[1]:
+        column = frame.iloc[:, sort]
+        numbers = pd.to_numeric(column, errors="coerce")
+        key = numbers if numbers.notna().sum() >= column.notna().sum() else column.fillna("")
+        frame = frame.iloc[key.sort_values(ascending=not descending, kind="stable").index]
+    else:
+        sort = -1
+    page = frame.iloc[offset : offset + limit].fillna("")
+    return {
+        "headers": list(frame.columns),
+        "rows": page.to_numpy().tolist(),
+        "offset": offset,
+        "total": len(frame),
+        "sort": sort,
+        "desc": bool(descending),
+    }
+
+
+def start_urls(host: str, port: int, token: str | None) -> list[str]:
+    """The addresses to open the workbench at (with the token when it listens on the network)."""
+    query = f"/?token={token}" if token else "/"
+    if is_loopback(host):
+        return [f"http://{host}:{port}{query}"]
+    names = sorted(machine_names()) if host in {"0.0.0.0", "::"} else [host]
+    shown = [n for n in names if ":" not in n] or names  # IPv4 and names first
+    return [f"http://{n}:{port}{query}" for n in shown]
 
 
 def serve(
@@ -566,6 +759,7 @@ def serve(
     port: int = 8501,
     workdir: Path | None = None,
     data_dir: Path | None = None,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     """Serve the workbench until interrupted (``geo-coverage serve``)."""
     import tempfile
@@ -573,5 +767,13 @@ def serve(
     import uvicorn
 
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="geo_coverage_bench_"))
-    app = create_app(folder, data_dir=data_dir)
+    app = create_app(folder, data_dir=data_dir, listen_host=host, allowed_hosts=allowed_hosts)
+    for url in start_urls(host, port, app.state.token):
+        print(f"规划工作台: {url}")
+    if not is_loopback(host):
+        print(
+            "注意：工作台对局域网开放；只有持上面地址（含口令）的人能使用。 Listening beyond this "
+            "machine: only those with the address above (token included) can use it."
+        )
+    print("(Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -25,7 +25,7 @@ HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>{{7*7}}`${alert(
 
 @pytest.fixture
 def client(tmp_path):
-    return TestClient(create_app(tmp_path / "work"))
+    return TestClient(create_app(tmp_path / "work"), base_url="http://127.0.0.1:8501")
 
 
 def _session(client) -> str:
@@ -85,7 +85,9 @@ def test_network_files_on_the_server_are_offered_by_name_only(tmp_path):
     (data / "city").mkdir(parents=True)
     (data / "city" / "streets.osm").write_bytes((DEMO / "streets.osm").read_bytes())
     (tmp_path / "secret.osm").write_text("<osm></osm>")
-    client = TestClient(create_app(tmp_path / "work", data_dir=data))
+    client = TestClient(
+        create_app(tmp_path / "work", data_dir=data), base_url="http://127.0.0.1:8501"
+    )
     assert client.get("/api/server-files").json() == ["city/streets.osm"]
     sid = _session(client)
     taken = client.post(f"/api/{sid}/server-file", json={"name": "city/streets.osm"})
@@ -186,7 +188,11 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         assert frame.locator(".leaflet-control-layers-overlays label").count() >= 5
         assert page.locator("#gaps tbody tr").count() > 0
         assert dialogs == []  # nothing from the uploads ran, in the page or in the map
-        page.locator("#gaps th").first.click()  # sortable
+        page.locator("#gaps th").first.click()  # sorted on the server, page by page
+        page.wait_for_selector("#gaps th:first-child:has-text('▲')")
+        assert "共" in page.locator("#gaps-pager").inner_text()
+        downloads = [a.inner_text() for a in page.locator("#downloads a").all()]
+        assert {"report.docx", "report.pdf", "map.html", "gaps.xlsx"} <= set(downloads)
 
         with page.expect_download() as download:
             page.click("#bundle")

@@ -192,21 +192,7 @@ function showResults(state) {
     body.append(row);
   }
   document.getElementById("map").src = "/api/" + session + "/outputs/map.html";
-  const gaps = document.getElementById("gaps");
-  const head = el("tr");
-  state.gaps.headers.forEach((h, i) => {
-    const th = el("th", h);
-    th.addEventListener("click", () => sortGaps(i));
-    head.append(th);
-  });
-  gaps.tHead.replaceChildren(head);
-  const rows = gaps.tBodies[0];
-  rows.replaceChildren();
-  state.gaps.rows.forEach((r) => {
-    const line = el("tr");
-    r.forEach((v) => line.append(el("td", v)));
-    rows.append(line);
-  });
+  showGaps(state.gaps);
   const list = document.getElementById("downloads");
   list.replaceChildren();
   state.outputs.forEach((name) => {
@@ -217,19 +203,44 @@ function showResults(state) {
   document.getElementById("bundle").href = "/api/" + session + "/bundle.zip";
 }
 
-function sortGaps(index) {
-  const body = document.getElementById("gaps").tBodies[0];
-  const rows = Array.from(body.rows);
-  const key = (r) => r.cells[index].textContent;
-  const numeric = rows.every((r) => key(r) === "" || !isNaN(Number(key(r))));
-  const asc = body.dataset.sorted !== String(index);
-  rows.sort((a, b) => {
-    const x = key(a), y = key(b);
-    const c = numeric ? Number(x) - Number(y) : x.localeCompare(y, "zh");
-    return asc ? c : -c;
+function showGaps(page) {
+  const gaps = document.getElementById("gaps");
+  const head = el("tr");
+  page.headers.forEach((h, i) => {
+    const mark = page.sort === i ? (page.desc ? " ▼" : " ▲") : "";
+    const th = el("th", h + mark);
+    th.addEventListener("click", () => loadGaps(0, i, page.sort === i ? !page.desc : false));
+    head.append(th);
   });
-  body.dataset.sorted = asc ? String(index) : "";
-  body.replaceChildren(...rows);
+  gaps.tHead.replaceChildren(head);
+  const rows = gaps.tBodies[0];
+  rows.replaceChildren();
+  page.rows.forEach((r) => {
+    const line = el("tr");
+    r.forEach((v) => line.append(el("td", v)));
+    rows.append(line);
+  });
+  const pager = document.getElementById("gaps-pager");
+  pager.replaceChildren();
+  const last = Math.min(page.offset + page.rows.length, page.total);
+  pager.append(el("span", lang === "zh" ? `第 ${page.total ? page.offset + 1 : 0}–${last} 条，共 ${page.total} 条 `
+    : `rows ${page.total ? page.offset + 1 : 0}–${last} of ${page.total} `));
+  const step = page.rows.length || 100;
+  if (page.offset > 0) {
+    const back = el("button", lang === "zh" ? "上一页" : "previous", {type: "button", id: "gaps-prev"});
+    back.addEventListener("click", () => loadGaps(Math.max(0, page.offset - step), page.sort, page.desc));
+    pager.append(back);
+  }
+  if (last < page.total) {
+    const next = el("button", lang === "zh" ? "下一页" : "next", {type: "button", id: "gaps-next"});
+    next.addEventListener("click", () => loadGaps(page.offset + step, page.sort, page.desc));
+    pager.append(next);
+  }
+}
+
+async function loadGaps(offset, sort, desc) {
+  const query = `?offset=${offset}&sort=${sort}&desc=${desc ? "true" : "false"}`;
+  showGaps(await api("/api/" + session + "/gaps" + query));
 }
 
 function showFindings(findings) {
@@ -276,8 +287,12 @@ async function run() {
   for (;;) {
     const state = await api("/api/" + session + "/status");
     document.getElementById("progress").value = Math.max(0, STAGES.indexOf(state.stage)) + 1;
-    status.textContent = state.status + (state.stage ? " · " + state.stage : "") + (state.error ? " · " + state.error : "");
+    const waiting = state.status === "queued"
+      ? (lang === "zh" ? `排队中：前面还有 ${state.position - 1} 个评估` : `queued: ${state.position - 1} runs ahead`)
+      : state.status;
+    status.textContent = waiting + (state.stage ? " · " + state.stage : "") + (state.error ? " · " + state.error : "");
     status.dataset.status = state.status;
+    if (state.status === "cancelled") return;
     if (state.status === "failed") {
       showFindings(state.findings);
       return;
