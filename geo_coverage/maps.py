@@ -288,6 +288,8 @@ def build_map(
                 has_sites=sites is not None and len(sites) > 0,
                 has_villages=assessment.villages is not None and len(assessment.villages) > 0,
                 has_townships=assessment.townships is not None and len(assessment.townships) > 0,
+                has_subdistricts=assessment.subdistricts is not None
+                and len(assessment.subdistricts) > 0,
             )
         )
     )
@@ -584,6 +586,7 @@ def _legend_html(
     has_sites: bool = False,
     has_villages: bool = False,
     has_townships: bool = False,
+    has_subdistricts: bool = False,
 ) -> str:
     pos = 0 if language == "zh" else 1
     labels = status_labels(care_circle_min)
@@ -605,10 +608,11 @@ def _legend_html(
         for s in STATUS_COLOURS
         if s in statuses
     ]
-    items.append(
-        "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
-        f"{_esc(_t('no_centre', language))}</div>"
-    )
+    if has_subdistricts:
+        items.append(
+            "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
+            f"{_esc(_t('no_centre', language))}</div>"
+        )
     if has_townships:
         items.append(
             "<div><span class='gc-box' style='border:2px dotted #d73027;background:none'></span>"
