@@ -54,12 +54,19 @@ SESSION_HOURS = 24.0
 MAX_SESSIONS = 64
 """Sessions open at once; beyond this a new one is refused until one expires."""
 
+KIND_ZH = {"facilities": "养老服务设施清单", "communities": "小区清单", "network": "路网"}
+"""The page's names of the uploads (for messages that point at their controls)."""
+
 LAYER_SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg"}
 NETWORK_SUFFIXES = {"osm": ".osm", "pbf": ".osm.pbf"}
 
 
 class UploadError(GeoCoverageError):
-    """An upload the workbench refuses (empty, too large, unknown content, unsafe zip)."""
+    """An upload or form the workbench refuses; ``control`` names the page's control to fix."""
+
+    def __init__(self, message: str, *, control: str = "") -> None:
+        super().__init__(message)
+        self.control = control
 
 
 class SessionLimitError(GeoCoverageError):
@@ -75,19 +82,24 @@ def sniff(data: bytes) -> str:
         The content is none of these.
     """
     if not data:
-        raise UploadError("the file is empty (0 bytes)")
+        raise UploadError("文件是空的（0 字节）。 The file is empty (0 bytes).")
     if data.startswith(b"SQLite format 3\x00"):
         return "gpkg"
     if data.startswith(b"PK"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile:
-            raise UploadError("the file looks like a zip but cannot be opened") from None
+            raise UploadError(
+                "文件像是压缩包，但打不开。 The file looks like a zip but cannot be opened."
+            ) from None
         if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
             return "xlsx"
         if any(n.lower().endswith(".shp") for n in names):
             return "shp-zip"
-        raise UploadError("the zip holds no Shapefile (.shp) and is not an Excel workbook")
+        raise UploadError(
+            "压缩包里没有 Shapefile（.shp），也不是 Excel 工作簿。 "
+            "The zip holds no Shapefile (.shp) and is not an Excel workbook."
+        )
     if b"OSMHeader" in data[:64]:
         return "pbf"
     head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
@@ -102,7 +114,10 @@ def sniff(data: bytes) -> str:
                 return "csv"
             except UnicodeDecodeError:
                 continue
-    raise UploadError("unknown file type: upload CSV, XLSX, GeoJSON, GPKG, zipped Shapefile or OSM")
+    raise UploadError(
+        "无法识别的文件类型：请上传 CSV、XLSX、GeoJSON、GPKG、Shapefile 压缩包或 OSM 文件。 "
+        "unknown file type: upload CSV, XLSX, GeoJSON, GPKG, zipped Shapefile or OSM."
+    )
 
 
 MAX_ZIP_MEMBERS = 200
@@ -145,9 +160,15 @@ def safe_extract(data: bytes, folder: Path) -> list[Path]:
                 or ".." in Path(name).parts
                 or folder not in target.parents
             ):
-                raise UploadError(f"the zip holds an unsafe path ({name!r}); nothing was extracted")
+                raise UploadError(
+                    f"压缩包含不安全的路径（{name!r}），未解压任何文件。 "
+                    f"The zip holds an unsafe path ({name!r}); nothing was extracted."
+                )
             if info.external_attr >> 28 == 0xA:  # a symbolic link
-                raise UploadError(f"the zip holds a link ({name!r}); nothing was extracted")
+                raise UploadError(
+                    f"压缩包含链接（{name!r}），未解压任何文件。 "
+                    f"The zip holds a link ({name!r}); nothing was extracted."
+                )
             if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1024):
                 raise UploadError(_bomb(name))
         if sum(i.file_size for i in infos) > MAX_ZIP_EXPANDED_BYTES:
@@ -201,6 +222,7 @@ class Session:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     touched: float = field(default_factory=time.time)
     queued: float = 0.0
+    form: dict[str, Any] = field(default_factory=dict)
     gap_table: tuple[float, Any] | None = field(default=None, repr=False)
 
 
@@ -267,6 +289,15 @@ class Workbench:
         return found
 
     def upload(self, sid: str, kind: str, filename: str, data: bytes) -> dict[str, Any]:
+        """Store an upload and preview it; a refusal points at the kind's file control."""
+        try:
+            return self._upload(sid, kind, filename, data)
+        except UploadError as exc:
+            if exc.control or kind not in KIND_ZH:
+                raise
+            raise UploadError(str(exc), control=f"file-{kind}") from None
+
+    def _upload(self, sid: str, kind: str, filename: str, data: bytes) -> dict[str, Any]:
         """Store an upload as ``layers/<kind>.<type>`` and preview it.
 
         Returns
@@ -278,7 +309,10 @@ class Workbench:
         if kind not in {"facilities", "communities", "network"}:
             raise UploadError(f"unknown upload kind {kind!r}")
         if len(data) > self.max_upload_bytes:
-            raise UploadError(f"the file is larger than {self.max_upload_bytes // 2**20} MB")
+            raise UploadError(
+                f"文件过大：上限 {self.max_upload_bytes // 2**20} MB。 "
+                f"The file is larger than {self.max_upload_bytes // 2**20} MB."
+            )
         detected = sniff(data)
         layers = s.folder / "layers"
         if kind == "network" and detected in NETWORK_SUFFIXES:
@@ -286,8 +320,9 @@ class Workbench:
             path.write_bytes(data)
         elif kind == "network" and detected == "csv":
             raise UploadError(
-                "the network must be an OSM file (.osm, .osm.pbf) or a road line layer "
-                "(zipped Shapefile, GPKG, GeoJSON)"
+                "路网须为 OSM 文件（.osm、.osm.pbf）或道路中心线图层（Shapefile 压缩包、GPKG、"
+                "GeoJSON）。 The network must be an OSM file (.osm, .osm.pbf) or a road line "
+                "layer (zipped Shapefile, GPKG, GeoJSON)."
             )
         elif detected == "shp-zip":
             folder = layers / kind
@@ -298,7 +333,10 @@ class Workbench:
             path = layers / f"{kind}{LAYER_SUFFIXES[detected]}"
             path.write_bytes(data)
         else:
-            raise UploadError(f"a {detected} file cannot be the {kind} layer")
+            raise UploadError(
+                f"{detected} 文件不能作为{KIND_ZH[kind]}。 "
+                f"A {detected} file cannot be the {kind} layer."
+            )
         info: dict[str, Any] = {
             "kind": kind,
             "name": filename,
@@ -336,7 +374,10 @@ class Workbench:
     def use_server_file(self, sid: str, name: str) -> dict[str, Any]:
         """Take a network file from the data folder (only a name it lists) as the upload."""
         if name not in self.server_files():
-            raise UploadError("no such file in the server's data folder")
+            raise UploadError(
+                "服务器数据目录中没有这个文件。 No such file in the server's data folder.",
+                control="server-network",
+            )
         path = self.data_dir / name  # type: ignore[operator]
         return self.upload(sid, "network", path.name, path.read_bytes())
 
@@ -355,18 +396,23 @@ class Workbench:
         s = self.session(sid)
         path = s.folder / "config.yaml"
         path.write_text(self.config_text(sid, form), encoding="utf-8")
+        config = load_config(path)
+        shown = {
+            **config.given_paths,
+            **{str((s.folder / u["path"]).resolve()): u["name"] for u in s.uploads.values()},
+        }
         try:
-            config = load_config(path)
             layers, network, _ = prepare(config)
             assess_city(config, layers, network)
         except LayerError as exc:
-            return {"ok": False, "findings": [asdict(f) for f in exc.findings], "warnings": []}
+            findings = [asdict(f.as_given(shown)) for f in exc.findings]
+            return {"ok": False, "findings": findings, "warnings": []}
         except GeoCoverageError as exc:
-            return {"ok": False, "findings": [], "warnings": [], "summary": str(exc)}
+            return {"ok": False, "findings": [], "warnings": [], "summary": _no_paths(str(exc), s)}
         return {
             "ok": True,
             "findings": [],
-            "warnings": [asdict(w) for w in layers.warnings],
+            "warnings": [asdict(w.as_given(shown)) for w in layers.warnings],
             "summary": f"{len(layers.facilities)} facilities, {len(layers.communities)} "
             f"communities, network {network.n_nodes:,} nodes",
         }
@@ -374,19 +420,28 @@ class Workbench:
     def config_text(self, sid: str, form: dict[str, Any]) -> str:
         """The city config YAML for ``form`` (paths relative to the session folder)."""
         s = self.session(sid)
+        s.form = {"coords": dict(form.get("coords") or {})}  # what a reloaded page restores
         place = str(form.get("place") or "").strip()
         needed = (
             ("facilities", "communities") if place else ("facilities", "communities", "network")
         )
         missing = [k for k in needed if k not in s.uploads]
         if missing:
-            raise UploadError(f"upload the {', '.join(missing)} first")
+            raise UploadError(
+                f"请先上传{'、'.join(KIND_ZH[k] for k in missing)}。 "
+                f"Upload the {', '.join(missing)} first.",
+                control=f"file-{missing[0]}",
+            )
         layers: dict[str, Any] = {}
         for kind in ("facilities", "communities"):
-            layer: dict[str, Any] = {
-                "path": s.uploads[kind]["path"],
-                "coords": str(form.get("coords", {}).get(kind, "wgs84")),
-            }
+            coords = str((form.get("coords") or {}).get(kind) or "").strip()
+            if not coords:  # never a silent default: a wrong guess moves every point ~500 m
+                raise UploadError(
+                    f"请为{KIND_ZH[kind]}选择坐标系：高德、腾讯导出选 gcj02，百度选 bd09，"
+                    f"GPS、天地图选 wgs84。 Choose the coordinate system of the {kind} list.",
+                    control=f"coords-{kind}",
+                )
+            layer: dict[str, Any] = {"path": s.uploads[kind]["path"], "coords": coords}
             columns = {
                 str(k): str(v) for k, v in (form.get("columns", {}).get(kind) or {}).items() if v
             }
@@ -398,6 +453,13 @@ class Workbench:
                     layer["types"] = types
             layers[kind] = layer
         overrides = {k: v for k, v in (form.get("overrides") or {}).items() if k in THRESHOLD_KEYS}
+        for key, value in overrides.items():  # '10分钟' is refused, never dropped
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UploadError(
+                    f"阈值 {key} 须填数字（如 10，不带单位），现为 {value!r}。 "
+                    f"Threshold {key} must be a number (10, without a unit), not {value!r}.",
+                    control=f"threshold-{key}",
+                )
         config: dict[str, Any] = {
             "city": str(form.get("city") or "未命名"),
             "slug": "city",
@@ -483,14 +545,29 @@ class Workbench:
             s.error, s.status = f"internal error: {type(exc).__name__}: {exc}", "failed"
 
     def bundle(self, sid: str) -> bytes:
-        """A zip of config.yaml, the layers and the outputs (rerun with geo-coverage run)."""
+        """A zip of exactly the run's config.yaml, its input files and its outputs.
+
+        A file uploaded and then replaced (a CSV, then the GeoJSON of the same list) is not
+        in it; ``geo-coverage run config.yaml`` in the unzipped folder gives the same files.
+        """
         s = self.session(sid)
+        files = [s.folder / "config.yaml"]
+        for info in s.uploads.values():
+            path = s.folder / info["path"]
+            files += sorted(path.parent.iterdir()) if info["type"] == "shp-zip" else [path]
+        outputs = s.folder / "outputs"
+        files += sorted(outputs / name for name in s.outputs)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(s.folder.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
+            for path in files:
+                if path.is_file():
                     archive.write(path, path.relative_to(s.folder).as_posix())
         return buffer.getvalue()
+
+
+def _no_paths(text: str, s: Session) -> str:
+    """A message for the page: the session's folder (a path on the server) taken out."""
+    return text.replace(str(s.folder) + "/", "").replace(str(s.folder), "")
 
 
 def profile_thresholds(name: str) -> list[dict[str, Any]]:
@@ -560,7 +637,7 @@ def create_app(
 
     @app.exception_handler(UploadError)
     def _refused(_request: Any, exc: UploadError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"error": str(exc), "control": exc.control}, status_code=400)
 
     @app.exception_handler(SessionLimitError)
     def _too_many(_request: Any, exc: SessionLimitError) -> JSONResponse:
@@ -664,6 +741,8 @@ def _result_routes(app: FastAPI, bench: Workbench) -> None:
         keys = ("status", "stage", "findings", "error", "outputs", "warnings")
         out = {k: getattr(s, k) for k in keys}
         out["position"] = bench.queue_position(s)
+        out["uploads"] = {k: {"name": u["name"], "type": u["type"]} for k, u in s.uploads.items()}
+        out["form"] = {"coords": (s.form or {}).get("coords", {})}
         if s.status == "done":
             folder = s.folder / "outputs"
             out["scorecard"] = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))

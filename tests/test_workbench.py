@@ -104,7 +104,10 @@ def test_validate_lists_each_problem_with_file_row_and_column(client):
     _upload(client, sid, "facilities", "f.csv", ("\n".join(text) + "\n").encode("utf-8-sig"))
     _upload(client, sid, "communities", "c.geojson", (DEMO / "communities.geojson").read_bytes())
     _upload(client, sid, "network", "s.osm", (DEMO / "streets.osm").read_bytes())
-    form = {"coords": {"facilities": "gcj02"}, "types": {"居家养老服务驿站": "station"}}
+    form = {
+        "coords": {"facilities": "gcj02", "communities": "wgs84"},
+        "types": {"居家养老服务驿站": "station"},
+    }
     result = client.post(f"/api/{sid}/validate", json=form).json()
     assert not result["ok"]
     (finding,) = result["findings"]
@@ -161,6 +164,7 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         page.set_input_files("#file-facilities", str(hostile_facilities))
         page.wait_for_selector("#preview-facilities table")
         page.select_option("#coords-facilities", "gcj02")
+        page.select_option("#coords-communities", "wgs84")
         # the one type word the tool does not know: the planner maps it
         word = page.locator("select[data-word='居家养老服务驿站']")
         assert word.input_value() == ""
@@ -198,6 +202,20 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
             page.click("#bundle")
         bundle = tmp_path / "bundle.zip"
         download.value.save_as(bundle)
+
+        # the session lives in the address: a reload shows the same results again
+        assert "#s=" in page.url
+        page.reload()
+        page.wait_for_selector("#status[data-status='done']", timeout=30_000)
+        assert page.locator("#scorecard tbody tr").count() >= 10
+        assert page.locator("#coords-facilities").input_value() == "gcj02"
+        assert "已上传" in page.locator("#msg-network").inner_text()
+        # a session the server no longer knows says so and opens a new one
+        page.goto("about:blank")
+        page.goto(server + "/#s=" + "0" * 32)
+        page.wait_for_selector("#status[data-status='gone']")
+        assert "已不存在" in page.locator("#status").inner_text()
+        assert "0" * 32 not in page.url
         browser.close()
 
     folder = tmp_path / "rerun"
@@ -252,10 +270,14 @@ def test_the_config_records_what_the_page_chose_and_idle_sessions_are_removed(tm
     sid = bench.new_session()
     for kind, name in (("facilities", "facilities.csv"), ("communities", "communities.geojson")):
         bench.upload(sid, kind, name, (DEMO / name).read_bytes())
-    text = bench.config_text(
-        sid, {"place": "呼和浩特市新城区", "siting_k": 3, "objective": "households"}
-    )
+    form = {"place": "呼和浩特市新城区", "siting_k": 3, "objective": "households"}
+    with pytest.raises(wb.UploadError) as refused:  # no silent wgs84: the planner chooses
+        bench.config_text(sid, form)
+    assert refused.value.control == "coords-facilities" and "gcj02" in str(refused.value)
+    form["coords"] = {"facilities": "gcj02", "communities": "wgs84"}
+    text = bench.config_text(sid, form)
     assert "place: 呼和浩特市新城区" in text and "objective: households" in text
+    assert "coords: gcj02" in text
     bench.sessions[sid].touched -= 25 * 3600
     folder = bench.sessions[sid].folder
     bench.new_session()
@@ -278,7 +300,10 @@ def test_a_road_centre_line_layer_can_be_the_network(client):
     assert (info["type"], info["path"]) == ("geojson", "layers/network.geojson")
     _upload(client, sid, "facilities", "f.csv", (DEMO / "facilities.csv").read_bytes())
     _upload(client, sid, "communities", "c.geojson", (DEMO / "communities.geojson").read_bytes())
-    form = {"coords": {"facilities": "gcj02"}, "types": {"居家养老服务驿站": "station"}}
+    form = {
+        "coords": {"facilities": "gcj02", "communities": "wgs84"},
+        "types": {"居家养老服务驿站": "station"},
+    }
     result = client.post(f"/api/{sid}/validate", json=form).json()
     assert result["ok"], result
     bench = client.app.state.bench

@@ -231,9 +231,12 @@ def test_one_session_starts_one_run_at_a_time(tmp_path):
 
 
 def _run_demo(client: TestClient) -> str:
+    return _run_demo_in(client, new_session(client))
+
+
+def _run_demo_in(client: TestClient, sid: str) -> str:
     import time
 
-    sid = new_session(client)
     for kind, name in (
         ("facilities", "facilities.csv"),
         ("communities", "communities.geojson"),
@@ -245,7 +248,10 @@ def _run_demo(client: TestClient) -> str:
             files={"file": (name, (DEMO / name).read_bytes())},
         )
         assert response.status_code == 200, response.text
-    form = {"coords": {"facilities": "gcj02"}, "types": {"居家养老服务驿站": "station"}}
+    form = {
+        "coords": {"facilities": "gcj02", "communities": "wgs84"},
+        "types": {"居家养老服务驿站": "station"},
+    }
     assert client.post(f"/api/{sid}/run", json=form).status_code == 200
     for _ in range(600):
         state = client.get(f"/api/{sid}/status").json()
@@ -273,3 +279,81 @@ def test_the_gap_list_comes_in_pages_sorted_on_the_server(tmp_path):
     values = [float(r[households]) for r in ranked["rows"]]
     assert values == sorted(values, reverse=True) and len(values) == total
     assert client.get(f"/api/{sid}/gaps", params={"limit": 10**6}).json()["rows"].__len__() <= 500
+
+
+def test_errors_point_at_the_page_control_and_never_show_a_server_path(tmp_path):
+    client = client_of(tmp_path)
+    sid = new_session(client)
+    rows = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows[3] = rows[3].replace("日间照料中心", "")  # row 4: a facility type left empty
+    uploads = (
+        ("facilities", "设施.csv", ("\n".join(rows) + "\n").encode("utf-8-sig")),
+        ("communities", "小区.geojson", (DEMO / "communities.geojson").read_bytes()),
+        ("network", "s.osm", (DEMO / "streets.osm").read_bytes()),
+    )
+    for kind, name, data in uploads:
+        client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
+    missing = client.post(f"/api/{sid}/validate", json={"coords": {"facilities": "gcj02"}})
+    assert missing.status_code == 400 and missing.json()["control"] == "coords-communities"
+    assert "请为小区清单选择坐标系" in missing.json()["error"]
+    form = {"coords": {"facilities": "gcj02", "communities": "wgs84"}}
+    result = client.post(f"/api/{sid}/validate", json=form).json()
+    assert str(tmp_path) not in str(result)  # no path on the server reaches the page
+    (finding,) = [f for f in result["findings"] if f["row"] == 4]
+    assert finding["file"] == "设施.csv"  # named as the planner's own file
+
+
+def test_a_threshold_typed_as_text_is_refused_not_dropped(tmp_path):
+    client = client_of(tmp_path)
+    sid = new_session(client)
+    for kind, name in (("facilities", "facilities.csv"), ("communities", "communities.geojson")):
+        client.post(
+            f"/api/{sid}/upload",
+            data={"kind": kind},
+            files={"file": (name, (DEMO / name).read_bytes())},
+        )
+    form = {
+        "place": "呼和浩特市新城区",
+        "coords": {"facilities": "gcj02", "communities": "wgs84"},
+        "overrides": {"care_circle_min": "10分钟"},
+    }
+    refused = client.post(f"/api/{sid}/run", json=form)
+    assert refused.status_code == 400
+    assert refused.json()["control"] == "threshold-care_circle_min"
+    assert "10分钟" in refused.json()["error"]
+
+
+def test_the_bundle_holds_exactly_the_runs_inputs_and_outputs(tmp_path):
+    client = client_of(tmp_path)
+    # a list uploaded as CSV, then replaced by the GeoJSON: only the GeoJSON is the run's
+    sid = new_session(client)
+    client.post(
+        f"/api/{sid}/upload",
+        data={"kind": "communities"},
+        files={"file": ("old.csv", b"name,households,lon,lat\\nA,10,111.7,40.8\\n")},
+    )
+    sid_done = _run_demo_in(client, sid)
+    bundle = client.get(f"/api/{sid_done}/bundle.zip").content
+    names = set(zipfile.ZipFile(io.BytesIO(bundle)).namelist())
+    assert "layers/communities.csv" not in names
+    assert {"config.yaml", "layers/communities.geojson", "layers/facilities.csv"} <= names
+    assert {"outputs/map.html", "outputs/report.docx"} <= names
+
+
+def test_upload_refusals_are_in_chinese_and_point_at_the_file_control(tmp_path):
+    client = client_of(tmp_path)
+    sid = new_session(client)
+    empty = client.post(
+        f"/api/{sid}/upload", data={"kind": "communities"}, files={"file": ("c.csv", b"")}
+    )
+    assert empty.status_code == 400
+    assert empty.json()["control"] == "file-communities" and "文件是空的" in empty.json()["error"]
+    csv_as_network = client.post(
+        f"/api/{sid}/upload",
+        data={"kind": "network"},
+        files={"file": ("n.osm", (DEMO / "facilities.csv").read_bytes())},
+    )
+    assert csv_as_network.json()["control"] == "file-network"
+    assert csv_as_network.json()["error"].startswith("路网须为 OSM 文件")
+    early = client.post(f"/api/{sid}/run", json={})
+    assert early.json()["control"] == "file-facilities" and "请先上传" in early.json()["error"]

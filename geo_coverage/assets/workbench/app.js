@@ -8,6 +8,7 @@ const EN = {
   value: "value", source: "source", s2: "2 Upload data",
   facilities: "Facility list", communities: "Compound list", network: "Street network",
   coords: "Coordinate system", s3: "3 Assess",
+  coordshint: "AMap/Tencent exports → gcj02; Baidu → bd09; GPS/Tianditu → wgs84",
   siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
   validate: "Check the data", server: "or a network file on the server",
   place: "or download by place name / bbox west,south,east,north (needs internet)",
@@ -52,8 +53,22 @@ function applyLanguage() {
 async function api(path, options) {
   const response = await fetch(path, options);
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error || body.detail || response.statusText);
+  if (!response.ok) {
+    const error = new Error(body.error || body.detail || response.statusText);
+    error.control = body.control || "";
+    if (error.control) point(error.control, error.message);
+    throw error;
+  }
   return body;
+}
+
+function point(control, message) {  // the control the message is about: marked and shown
+  const node = document.getElementById(control);
+  if (!node) return;
+  node.classList.add("invalid");
+  node.setAttribute("title", message);
+  node.scrollIntoView({block: "center"});
+  node.addEventListener("change", () => node.classList.remove("invalid"), {once: true});
 }
 
 async function loadProfile() {
@@ -62,7 +77,7 @@ async function loadProfile() {
   body.replaceChildren();
   for (const r of rows) {
     const shown = r.value === null ? "" : String(r.value);  // null: no target set
-    const input = el("input", null, {"data-key": r.key, value: shown, size: "8",
+    const input = el("input", null, {"data-key": r.key, id: "threshold-" + r.key, value: shown, size: "8",
       placeholder: r.value === null ? STATUS.no_target[lang === "zh" ? 0 : 1] : ""});
     input.dataset.original = shown;
     const cell = el("td");
@@ -150,7 +165,9 @@ function formData() {
   document.querySelectorAll("select[data-word]").forEach((s) => { types[s.dataset.word] = s.value; });
   const overrides = {};
   document.querySelectorAll("#thresholds input").forEach((i) => {
-    if (i.value !== i.dataset.original && i.value.trim() !== "") overrides[i.dataset.key] = Number(i.value);
+    if (i.value === i.dataset.original || i.value.trim() === "") return;
+    const number = Number(i.value);  // text such as '10分钟' goes as text: the server refuses it
+    overrides[i.dataset.key] = Number.isFinite(number) ? number : i.value;
   });
   return {
     city: document.getElementById("city").value,
@@ -263,6 +280,10 @@ async function validate() {
       method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(formData()),
     });
     showFindings(result.findings.concat(result.warnings));
+    for (const kind of ["facilities", "communities"]) {  // the fit check, beside the choice
+      const fit = result.warnings.find((w) => w.file === (uploads[kind] || {}).name && w.message.includes("coords"));
+      document.getElementById("fit-" + kind).textContent = fit ? "⚠ " + fit.message : "";
+    }
     status.textContent = (result.ok ? "OK: " : "") + (result.summary || "");
     status.dataset.status = result.ok ? "valid" : "invalid";
   } catch (error) {
@@ -284,6 +305,11 @@ async function run() {
     status.textContent = error.message;
     return;
   }
+  await follow();
+}
+
+async function follow() {  // poll the session's run until it ends (also after a reload)
+  const status = document.getElementById("status");
   for (;;) {
     const state = await api("/api/" + session + "/status");
     document.getElementById("progress").value = Math.max(0, STAGES.indexOf(state.stage)) + 1;
@@ -292,7 +318,7 @@ async function run() {
       : state.status;
     status.textContent = waiting + (state.stage ? " · " + state.stage : "") + (state.error ? " · " + state.error : "");
     status.dataset.status = state.status;
-    if (state.status === "cancelled") return;
+    if (state.status === "cancelled" || state.status === "idle") return;
     if (state.status === "failed") {
       showFindings(state.findings);
       return;
@@ -306,13 +332,47 @@ async function run() {
   }
 }
 
+async function resume() {
+  // the session lives in the address (#s=…): a reload or the back button keeps the work
+  const found = /(?:^#|&)s=([0-9a-f]{32})/.exec(location.hash);
+  if (found) {
+    try {
+      const state = await api("/api/" + found[1] + "/status");
+      session = found[1];
+      for (const [kind, info] of Object.entries(state.uploads || {})) {
+        uploads[kind] = info;
+        const msg = document.getElementById("msg-" + kind);
+        msg.dataset.ok = "1";
+        msg.textContent = (lang === "zh" ? "已上传：" : "uploaded: ") + info.name;
+      }
+      for (const [kind, value] of Object.entries((state.form || {}).coords || {})) {
+        const select = document.getElementById("coords-" + kind);
+        if (select && value) select.value = value;
+      }
+      if (state.status !== "idle") follow();
+      return;
+    } catch (error) {
+      const note = document.getElementById("status");
+      note.textContent = lang === "zh"
+        ? "之前的会话已不存在（已过期或服务器已重启），已新建会话，请重新上传。"
+        : "The earlier session is gone (expired, or the server restarted): a new one is open; upload again.";
+      note.dataset.status = "gone";
+    }
+  }
+  session = (await api("/api/session", {method: "POST"})).session;
+  history.replaceState(null, "", location.pathname + location.search + "#s=" + session);
+}
+
 async function start() {
   meta = await api("/api/meta");
   const profile = document.getElementById("profile");
   meta.profiles.forEach((p) => profile.append(el("option", p, {value: p})));
   profile.addEventListener("change", loadProfile);
-  document.querySelectorAll("select.coords").forEach((s) => COORDS.forEach((c) => s.append(el("option", c, {value: c}))));
-  session = (await api("/api/session", {method: "POST"})).session;
+  document.querySelectorAll("select.coords").forEach((s) => {
+    s.append(el("option", lang === "zh" ? "请选择" : "choose", {value: ""}));
+    COORDS.forEach((c) => s.append(el("option", c, {value: c})));
+  });
+  await resume();
   for (const kind of ["facilities", "communities", "network"]) {
     document.getElementById("file-" + kind).addEventListener("change", (event) => {
       if (event.target.files.length) upload(kind, event.target.files[0]);
