@@ -70,6 +70,26 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "id"),
+    "name": ("名称", "name"),
+    "type": ("类型", "type"),
+    "floor_area_m2": ("建筑面积（㎡）", "floor area (m²)"),
+    "beds": ("床位数", "beds"),
+    "nursing_beds": ("护理型床位数", "nursing beds"),
+    "households": ("户数", "households"),
+    "population": ("常住人口", "population"),
+    "elderly": ("60岁以上人口", "elderly (60+)"),
+    "subdistrict": ("所属街道", "subdistrict"),
+    "facility_land_m2": ("养老设施用地面积（㎡）", "land for elderly facilities (m²)"),
+    "facility_area_m2": ("养老用房面积（㎡）", "elderly-service floor area (m²)"),
+    "community_id": ("所属小区编号", "compound id"),
+    "lon": ("经度", "longitude"),
+    "lat": ("纬度", "latitude"),
+}
+"""What each tool column is called in the workbench's column choices."""
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """What one layer must and may hold."""

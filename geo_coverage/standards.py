@@ -465,6 +465,50 @@ TARGET_KEYS: tuple[str, ...] = tuple(
 )
 """The thresholds that are targets (may be None: no target set)."""
 
+THRESHOLD_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
+    {
+        "care_circle_min": ("养老服务圈（分钟）", "care circle (minutes)"),
+        "care_circle_target_share": ("服务圈覆盖率目标", "care-circle coverage target"),
+        "walking_speed_m_s": ("步行速度（米/秒）", "walking speed (m/s)"),
+        "bands_min": ("地图步行圈（分钟）", "map bands (minutes)"),
+        "care_circle_types": ("计入服务圈的设施类型", "types in the care circle"),
+        "area_per_100_households_m2": (
+            "每百户养老用房（㎡）",
+            "floor area per 100 households (m²)",
+        ),
+        "area_compliance_target_share": ("用房达标率目标", "floor-area compliance target"),
+        "land_per_resident_m2": ("人均养老设施用地（㎡）", "land per resident (m²)"),
+        "land_compliance_target_share": ("用地达标率目标", "land compliance target"),
+        "moderately_aged_share": ("中度老龄化（60岁以上占比）", "moderately aged (60+ share)"),
+        "aged_area_uplift": ("中度老龄化小区用房上调系数", "floor-area uplift where aged"),
+        "centres_per_subdistrict": ("每个街道综合中心数", "centres per subdistrict"),
+        "subdistrict_centre_target_share": ("街道综合中心覆盖率目标", "subdistrict centre target"),
+        "day_care_types": ("计入日间照料的设施类型", "day-care types"),
+        "day_care_coverage_share": ("日间照料覆盖率目标", "day-care coverage target"),
+        "beds_per_1000_elderly": ("每千名老人床位数目标", "beds per 1,000 elderly target"),
+        "institutional_care_share": ("机构养老需求（老年人口占比）", "institutional care share"),
+        "bed_demand_target_share": ("床位满足需求目标", "bed demand target"),
+        "nursing_bed_share": ("护理型床位占比目标", "nursing-bed share target"),
+        "beds_total_target": ("养老机构床位总数目标", "institutional beds target"),
+        "institutions_target": ("养老机构数量目标", "institutions target"),
+        "health_colocation_min": ("与卫生服务站邻近（步行分钟）", "next to health care (minutes)"),
+        "health_colocation_target_share": ("邻近设置率目标", "co-location target"),
+        "meal_types": ("助餐设施类型", "meal-point types"),
+        "meal_coverage_target_share": ("助餐覆盖率目标", "meal coverage target"),
+        "rural_home_care_types": ("村级居家养老设施类型", "village home-care types"),
+        "village_reach_m": ("嘎查村服务距离（米）", "village reach (m)"),
+        "rural_home_care_target_share": ("农村牧区设施覆盖率目标", "village coverage target"),
+        "township_centre_types": ("苏木乡镇中心类型", "township centre types"),
+        "township_centre_target_share": ("农村养老服务中心覆盖率目标", "township centre target"),
+        "welfare_home_types": ("敬老院类型", "welfare-home types"),
+        "township_welfare_home_target_share": ("敬老院建有率目标", "welfare-home target"),
+        "support_types": ("兜底保障机构类型", "support institution types"),
+        "county_support_target_share": ("旗县区兜底保障机构目标", "county support target"),
+    }
+)
+"""What each threshold is called in the page and the printed profile, Chinese and English."""
+
+
 _SPEED_NOTE = "GB 50180-2018 以步行800～1000 m为15分钟生活圈，约合1.0 m/s，亦为老年人常用设计步速"
 
 # ---- the tool's own defaults: what no document sets, for every profile ------------

@@ -43,8 +43,14 @@ from . import __version__
 from ._errors import ConfigError, GeoCoverageError, LayerError
 from ._guard import Guard, is_loopback, machine_names
 from .config import LayerConfig, load_config
-from .layers import preview_layer
-from .standards import FACILITY_TYPES, PROFILES, THRESHOLD_KEYS, standards_from_profile
+from .layers import COLUMN_LABELS, preview_layer
+from .standards import (
+    FACILITY_TYPES,
+    PROFILES,
+    THRESHOLD_KEYS,
+    THRESHOLD_LABELS,
+    standards_from_profile,
+)
 
 ASSETS = Path(__file__).parent / "assets" / "workbench"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -667,6 +673,8 @@ def _page_routes(app: FastAPI) -> None:
         return {
             "profiles": list(PROFILES),
             "types": {k: [t.label_zh, t.label_en] for k, t in FACILITY_TYPES.items()},
+            "columns": {k: list(v) for k, v in COLUMN_LABELS.items()},
+            "thresholds": {k: list(v) for k, v in THRESHOLD_LABELS.items()},
             "version": __version__,
         }
 

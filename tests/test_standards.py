@@ -153,3 +153,10 @@ def test_profiles_command_prints_every_threshold_as_json():
     assert siping["land_per_resident_m2"]["value"] == 0.12
     assert siping["land_per_resident_m2"]["passage"] == "按人均用地不少于0.12平方米标准落实"
     assert data["chifeng"]["documents"] == ["001", "002", "003"]
+
+
+def test_every_threshold_has_a_name_in_both_languages():
+    from geo_coverage.standards import THRESHOLD_LABELS
+
+    assert set(THRESHOLD_LABELS) == set(THRESHOLD_KEYS)
+    assert all(zh and en for zh, en in THRESHOLD_LABELS.values())

@@ -310,3 +310,30 @@ def test_a_road_centre_line_layer_can_be_the_network(client):
     bench.sessions[sid].uploads.pop("network")
     text = bench.config_text(sid, {**form, "place": "111.7, 40.8, 111.8, 40.9"})
     assert "bbox:" in text and "- 40.9" in text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed")
+def test_every_label_the_page_makes_follows_the_language(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(server)
+        page.wait_for_selector("body[data-ready='1']")
+        first = page.locator("#thresholds tbody tr td").first
+        assert first.text_content().startswith("养老服务圈（分钟）")  # a name, the key beside it
+        page.set_input_files("#file-communities", str(DEMO / "communities.geojson"))
+        page.wait_for_selector("#preview-communities table")
+        labels = page.locator("#preview-communities label").all_inner_texts()
+        assert any(t.startswith("户数 *") for t in labels)
+        assert not any(t.startswith(("households", "facility_area_m2")) for t in labels)
+        page.click("#lang")
+        assert first.text_content().startswith("care circle (minutes)")
+        labels = page.locator("#preview-communities label").all_inner_texts()
+        assert any(t.startswith("households *") for t in labels)
+        body = page.locator("main").inner_text()
+        assert "道路中心线" not in body and "请选择" not in body
+        browser.close()

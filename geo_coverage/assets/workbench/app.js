@@ -9,6 +9,7 @@ const EN = {
   facilities: "Facility list", communities: "Compound list", network: "Street network",
   coords: "Coordinate system", s3: "3 Assess",
   coordshint: "AMap/Tencent exports → gcj02; Baidu → bd09; GPS/Tianditu → wgs84",
+  networkkinds: "(.osm / .osm.pbf, or road centre lines: Shapefile.zip · GPKG · GeoJSON)",
   siting: "New sites to propose (0 = none)", run: "Run the assessment", file: "file",
   validate: "Check the data", server: "or a network file on the server",
   place: "or download by place name / bbox west,south,east,north (needs internet)",
@@ -37,6 +38,23 @@ function el(tag, text, attrs) {
   if (text !== undefined && text !== null) node.textContent = String(text);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   return node;
+}
+
+function relabel() {  // names the page made itself, in the chosen language (edits are kept)
+  const pos = lang === "zh" ? 0 : 1;
+  document.querySelectorAll("[data-threshold]").forEach((cell) => {
+    const names = (meta.thresholds || {})[cell.dataset.threshold];
+    if (names) cell.firstChild.textContent = names[pos];
+  });
+  document.querySelectorAll("label[data-column]").forEach((label) => {
+    const names = (meta.columns || {})[label.dataset.column];
+    if (names) label.firstChild.textContent = names[pos] + (label.firstChild.textContent.includes(" *") ? " * " : " ");
+  });
+  document.querySelectorAll("select.coords option[value='']").forEach((o) => { o.textContent = pos ? "choose" : "请选择"; });
+  document.querySelectorAll("select[data-word] option").forEach((o) => {
+    const names = meta.types[o.value];
+    if (names) o.textContent = names[pos];
+  });
 }
 
 function tr(key) { return lang === "zh" ? zhText[key] : (EN[key] || zhText[key]); }
@@ -83,7 +101,10 @@ async function loadProfile() {
     const cell = el("td");
     cell.append(input);
     const row = el("tr");
-    row.append(el("td", r.key), cell, el("td", r.source));
+    const names = (meta.thresholds || {})[r.key];
+    const name = el("td", null, {"data-threshold": r.key});
+    name.append(el("span", names ? names[lang === "zh" ? 0 : 1] : r.key), el("small", " " + r.key, {class: "key"}));
+    row.append(name, cell, el("td", r.source));
     body.append(row);
   }
 }
@@ -112,7 +133,10 @@ function showPreview(kind, info) {
     select.append(el("option", "—", {value: ""}));
     p.headers.forEach((h) => select.append(el("option", h, {value: h})));
     select.value = p.columns[column] || "";
-    const label = el("label", column + (p.required.includes(column) ? " *" : "") + " ");
+    const names = (meta.columns || {})[column];
+    const shown = names ? names[lang === "zh" ? 0 : 1] : column;
+    const label = el("label", shown + (p.required.includes(column) ? " *" : "") + " ");
+    label.dataset.column = column;
     label.append(select);
     mapping.append(label);
   }
@@ -232,9 +256,10 @@ function showGaps(page) {
   gaps.tHead.replaceChildren(head);
   const rows = gaps.tBodies[0];
   rows.replaceChildren();
+  const tidy = (v) => (/^-?\d+\.0+$/.test(v) ? v.replace(/\.0+$/, "") : v);  // 520.0 → 520
   page.rows.forEach((r) => {
     const line = el("tr");
-    r.forEach((v) => line.append(el("td", v)));
+    r.forEach((v) => line.append(el("td", tidy(v))));
     rows.append(line);
   });
   const pager = document.getElementById("gaps-pager");
@@ -405,6 +430,7 @@ async function start() {
   document.getElementById("lang").addEventListener("click", () => {
     lang = lang === "zh" ? "en" : "zh";
     applyLanguage();
+    relabel();
     if (lastState) showResults(lastState);
   });
   applyLanguage();
