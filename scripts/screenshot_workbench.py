@@ -35,12 +35,13 @@ def main() -> None:
         browser = p.chromium.launch(
             executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1440, "height": 960})
         page.goto(f"http://127.0.0.1:{port}")
         page.wait_for_selector("body[data-ready='1']")
         page.set_input_files("#file-facilities", str(DEMO / "facilities.csv"))
         page.wait_for_selector("#preview-facilities table")
         page.select_option("#coords-facilities", "gcj02")
+        page.select_option("#coords-communities", "wgs84")
         page.locator("select[data-word='居家养老服务驿站']").select_option("station")
         page.set_input_files("#file-communities", str(DEMO / "communities.geojson"))
         page.wait_for_selector("#preview-communities table")
@@ -50,7 +51,9 @@ def main() -> None:
         page.click("#run")
         page.wait_for_selector("#status[data-status='done']", timeout=120_000)
         page.frame_locator("#map").locator(".leaflet-control-layers").wait_for()
-        page.locator("#scorecard").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.evaluate("document.getElementById('results').scrollIntoView()")
+        page.wait_for_timeout(300)
         page.screenshot(path=str(ROOT / "docs" / "workbench.png"), full_page=False)
         browser.close()
     server.should_exit = True

@@ -195,6 +195,21 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         page.locator("#gaps th").first.click()  # sorted on the server, page by page
         page.wait_for_selector("#gaps th:first-child:has-text('▲')")
         assert "共" in page.locator("#gaps-pager").inner_text()
+        # the report is offered first; a gap row finds its compound on the map
+        assert (
+            page.locator("#report-docx").is_visible() and page.locator("#report-pdf").is_visible()
+        )
+        page.locator("#gaps tbody tr").first.click()
+        centre = page.evaluate(
+            "() => { const w = document.getElementById('map').contentWindow;"
+            " const m = Object.values(w).find(v => w.L && v instanceof w.L.Map);"
+            " const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }"
+        )
+        cells = page.locator("#gaps tbody tr").first.locator("td").all_inner_texts()
+        heads = page.locator("#gaps thead th").all_inner_texts()
+        lat = float(cells[next(i for i, h in enumerate(heads) if h.startswith("纬度"))])
+        lon = float(cells[next(i for i, h in enumerate(heads) if h.startswith("经度"))])
+        assert abs(centre[0] - lat) < 1e-5 and abs(centre[1] - lon) < 1e-5 and centre[2] == 17
         downloads = [a.inner_text() for a in page.locator("#downloads a").all()]
         assert {"report.docx", "report.pdf", "map.html", "gaps.xlsx"} <= set(downloads)
 

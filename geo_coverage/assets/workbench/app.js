@@ -16,7 +16,8 @@ const EN = {
   objective: "Sites should cover", roadcoords: "Road layer coordinates (without .prj)",
   row: "row", column: "column", problem: "problem and fix", s4: "4 Results",
   indicator: "indicator", measured: "measured", target: "target", status: "status",
-  gaps: "Gap list (click a header to sort)", downloads: "Downloads",
+  gaps: "Gap list (click a header to sort, a row to find it on the map)", downloads: "Downloads",
+  reportdocx: "Download the report (Word, editable)", reportpdf: "Report as PDF",
   bundle: "Config + data + results (zip; geo-coverage run reproduces it)",
 };
 const STAGES = ["config", "inputs and network", "reach", "assessment", "isochrones", "siting", "outputs"];
@@ -232,7 +233,24 @@ function showResults(state) {
     row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", target), verdict);
     body.append(row);
   }
-  document.getElementById("map").src = "/api/" + session + "/outputs/map.html";
+  const frame = document.getElementById("map");
+  frame.onload = () => {  // beside the page's own scorecard: the map's panels start folded
+    const doc = frame.contentDocument;
+    const summary = doc && doc.querySelector("#gc-summary details");
+    if (summary) summary.open = false;
+    const layers = doc && doc.querySelector(".leaflet-control-layers");
+    if (layers) layers.classList.remove("leaflet-control-layers-expanded");
+    const w = frame.contentWindow;  // with the panels folded, the data may fill the frame
+    const map = w && w.L && Object.values(w).find((v) => v instanceof w.L.Map);
+    if (!map) return;
+    let bounds = null;
+    map.eachLayer((l) => {
+      const b = l.getBounds ? l.getBounds() : (l.getLatLng ? w.L.latLngBounds([l.getLatLng()]) : null);
+      if (b && b.isValid()) bounds = bounds ? bounds.extend(b) : b;
+    });
+    if (bounds) map.fitBounds(bounds, {animate: false, padding: [20, 20]});
+  };
+  frame.src = "/api/" + session + "/outputs/map.html";
   showGaps(state.gaps);
   const list = document.getElementById("downloads");
   list.replaceChildren();
@@ -242,6 +260,12 @@ function showResults(state) {
     list.append(item);
   });
   document.getElementById("bundle").href = "/api/" + session + "/bundle.zip";
+  for (const kind of ["docx", "pdf"]) {  // the report first: what officials receive
+    const link = document.getElementById("report-" + kind);
+    const name = "report." + kind;
+    link.hidden = !state.outputs.includes(name);
+    link.href = "/api/" + session + "/outputs/" + name;
+  }
 }
 
 function showGaps(page) {
@@ -257,9 +281,12 @@ function showGaps(page) {
   const rows = gaps.tBodies[0];
   rows.replaceChildren();
   const tidy = (v) => (/^-?\d+\.0+$/.test(v) ? v.replace(/\.0+$/, "") : v);  // 520.0 → 520
+  const lonAt = page.headers.findIndex((h) => h.startsWith("经度") || h.startsWith("longitude"));
+  const latAt = page.headers.findIndex((h) => h.startsWith("纬度") || h.startsWith("latitude"));
   page.rows.forEach((r) => {
     const line = el("tr");
     r.forEach((v) => line.append(el("td", tidy(v))));
+    if (lonAt >= 0 && latAt >= 0) line.addEventListener("click", () => locate(Number(r[latAt]), Number(r[lonAt])));
     rows.append(line);
   });
   const pager = document.getElementById("gaps-pager");
@@ -278,6 +305,16 @@ function showGaps(page) {
     next.addEventListener("click", () => loadGaps(page.offset + step, page.sort, page.desc));
     pager.append(next);
   }
+}
+
+function locate(lat, lon) {  // the map (same origin) zooms to the compound and marks it
+  const frame = document.getElementById("map").contentWindow;
+  const map = frame && Object.values(frame).find((v) => frame.L && v instanceof frame.L.Map);
+  if (!map || !Number.isFinite(lat) || !Number.isFinite(lon)) return;
+  map.setView([lat, lon], 17, {animate: false});
+  if (window.gcMark) map.removeLayer(window.gcMark);
+  window.gcMark = frame.L.circleMarker([lat, lon], {radius: 16, color: "#000", weight: 3, fill: false}).addTo(map);
+  document.getElementById("map").scrollIntoView({block: "center"});
 }
 
 async function loadGaps(offset, sort, desc) {
