@@ -19,6 +19,10 @@ class NetworkError(GeoCoverageError, ValueError):
     """The walking network cannot be built from the configured source."""
 
 
+class OutputError(GeoCoverageError, OSError):
+    """The outputs cannot be written (a full disk, no permission, a folder removed, a lock)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found in an input layer, located as precisely as possible.

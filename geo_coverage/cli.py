@@ -300,6 +300,26 @@ def main(argv: list[str] | None = None) -> int:
     except GeoCoverageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # the staging folder is gone already; the last set is whole
+        where = _output_folder_of(args)
+        print(
+            f"stopped; the previous outputs{f' in {where}' if where else ''} are unchanged",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _output_folder_of(args: argparse.Namespace) -> str:
+    """The output folder of the command's config, if it has one ("" otherwise)."""
+    config = getattr(args, "config", None)
+    if not isinstance(config, str):
+        return ""
+    try:
+        from .config import load_config
+
+        return str(load_config(config).output_folder)
+    except GeoCoverageError:
+        return ""
 
 
 if __name__ == "__main__":  # pragma: no cover

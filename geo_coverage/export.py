@@ -8,11 +8,13 @@ half-written file over an earlier good one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Finding
+from ._errors import Finding, OutputError
 from .assess import Assessment
 from .config import CityConfig
 from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
@@ -180,6 +182,13 @@ def recover_output_folder(folder: str | Path) -> None:
         pid = staging.name.rsplit("-", 2)[-2] if staging.name.count("-") >= 2 else ""
         if not pid.isdigit() or not _pid_alive(int(pid)):
             shutil.rmtree(staging, ignore_errors=True)
+    lock = folder.parent / f".{folder.name}.lock"  # the lock of a run that was killed
+    try:
+        holder = lock.read_text(encoding="ascii").strip()
+    except OSError:
+        holder = ""
+    if lock.exists() and (not holder.isdigit() or not _pid_alive(int(holder))):
+        lock.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -204,7 +213,15 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    recover_output_folder(folder)
+    with output_lock(folder):
+        recover_output_folder(folder)
+        with _swapped_in(folder) as staging:
+            yield staging
+
+
+@contextlib.contextmanager
+def _swapped_in(folder: Path) -> Iterator[Path]:
+    """The staging folder of ``staged_folder``: renamed onto ``folder`` on success."""
     staging = Path(
         tempfile.mkdtemp(prefix=f".{folder.name}.staging-{os.getpid()}-", dir=folder.parent)
     )
@@ -221,6 +238,104 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path) -> Iterator[None]:
+    """Hold ``.<folder>.lock`` (with this process's id) while writing ``folder``.
+
+    Two runs of one config (two colleagues, a cron job and a person) never swap their sets
+    in at once: the second waits for the first (``settings.lock_wait_s``), saying so, then
+    writes its own complete set. A lock left by a process that is gone is taken over.
+
+    Raises
+    ------
+    OutputError
+        Another run still holds the lock after the wait.
+    """
+    from . import settings
+
+    lock = folder.parent / f".{folder.name}.lock"
+    deadline = time.monotonic() + settings.lock_wait_s
+    said = False
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text(encoding="ascii").strip() or 0)
+            except (OSError, ValueError):
+                holder = 0
+            if (holder and not _pid_alive(holder)) or holder == os.getpid():
+                lock.unlink(missing_ok=True)  # left by a run that is gone
+                continue
+            if time.monotonic() > deadline:
+                msg = (
+                    f"{folder}: another run (pid {holder}) is writing this output folder; wait "
+                    f"for it to finish (or remove {lock.name} if no such run is going)"
+                )
+                raise OutputError(msg) from None
+            if not said:
+                log(f"another run (pid {holder}) is writing {folder}; waiting for it to finish")
+                said = True
+            time.sleep(0.2)
+    try:
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Bytes held by the files of ``folder`` (0 when there is none)."""
+    if not folder.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk that holds (or will hold) ``folder``."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
+
+
+def output_problem(exc: BaseException, folder: Path, needed: int) -> OutputError | None:
+    """A located ``OutputError`` for a failure while writing ``folder``, or None (a bug).
+
+    A full disk is told with its free space and what the last set of this city took; no
+    permission, a folder removed during the run, and any other ``OSError`` are each one
+    line naming the file. The previous set is untouched in every case.
+    """
+    free = _free_bytes(folder)
+    mb = 2**20
+    full = getattr(exc, "errno", None) == errno.ENOSPC or free < 4 * mb
+    if full:
+        last = f"; the last outputs of this city took {needed / mb:,.0f} MB" if needed else ""
+        return OutputError(
+            f"{folder.parent}: the disk is full ({free / mb:,.0f} MB free{last}); free some "
+            "space or set outputs.folder to another disk. The previous outputs are unchanged"
+        )
+    if not isinstance(exc, OSError):
+        return None
+    where = exc.filename or folder
+    if isinstance(exc, PermissionError):
+        return OutputError(
+            f"{where}: permission denied while writing the outputs; choose a folder you may "
+            "write (outputs.folder). The previous outputs are unchanged"
+        )
+    if isinstance(exc, FileNotFoundError):
+        return OutputError(
+            f"{where}: a folder disappeared while the run wrote its outputs (removed by hand?); "
+            "run again. The previous outputs are unchanged"
+        )
+    return OutputError(
+        f"{where}: cannot write the outputs ({exc.strerror or exc}). The previous outputs are "
+        "unchanged"
+    )
 
 
 def gap_table(
@@ -570,27 +685,20 @@ def save_geotiff(
     return Path(path)
 
 
-def write_outputs(
+def _write_set(
     config: CityConfig,
     assessment: Assessment,
     isochrones: gpd.GeoDataFrame,
-    siting: SitingResult | None = None,
-    quality: dict[str, float] | None = None,
-    warnings: tuple[Finding, ...] = (),
-    times: TravelTimes | None = None,
-) -> tuple[Path, ...]:
-    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
-
-    Every file is written into a staging folder beside the output folder, which
-    replaces it only once the whole set is complete (``staged_folder``): a
-    failed or killed run leaves the previous set whole.
-    """
+    shown: gpd.GeoDataFrame,
+    siting: SitingResult | None,
+    quality: dict[str, float] | None,
+    warnings: tuple[Finding, ...],
+    times: TravelTimes | None,
+    day: str,
+) -> list[str]:
+    """Write every output into a staging folder and swap it in (``staged_folder``)."""
     folder = config.output_folder
     lang = config.outputs.language
-    day = data_date(config)
-    # isochrones as drawn: the grid's stair steps smoothed, never finer than its cells
-    tolerance = max(DISPLAY_TOLERANCE_M, times.grid.resolution_m if times is not None else 0.0)
-    shown = isochrones.assign(geometry=for_display(isochrones.geometry.to_numpy(), tolerance))
     circle = assessment.standards.care_circle_min
     gaps = gap_table(assessment.gaps, language=lang, care_circle_min=circle)
     scorecard = scorecard_table(assessment.scorecard, language=lang)
@@ -668,6 +776,53 @@ def write_outputs(
                 network_credit=_network_credit(config, lang),
             )
             names += _write_report(report, stage, pdf="pdf" in formats)
+        # a file removed during the run (the staging folder deleted by hand) is not a set
+        gone = [name for name in names if not (stage / name).is_file()]
+        if gone:
+            raise FileNotFoundError(errno.ENOENT, "output removed during the run", str(folder))
+    return names
+
+
+def write_outputs(
+    config: CityConfig,
+    assessment: Assessment,
+    isochrones: gpd.GeoDataFrame,
+    siting: SitingResult | None = None,
+    quality: dict[str, float] | None = None,
+    warnings: tuple[Finding, ...] = (),
+    times: TravelTimes | None = None,
+) -> tuple[Path, ...]:
+    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
+
+    Every file is written into a staging folder beside the output folder, which
+    replaces it only once the whole set is complete (``staged_folder``): a
+    failed or killed run leaves the previous set whole.
+    """
+    folder = config.output_folder
+    day = data_date(config)
+    # isochrones as drawn: the grid's stair steps smoothed, never finer than its cells
+    tolerance = max(DISPLAY_TOLERANCE_M, times.grid.resolution_m if times is not None else 0.0)
+    shown = isochrones.assign(geometry=for_display(isochrones.geometry.to_numpy(), tolerance))
+    needed = _folder_bytes(folder)  # the last set of this city: what this one will need
+    if needed and _free_bytes(folder) < needed * 1.1:
+        free = _free_bytes(folder) / 2**20
+        msg = (
+            f"{folder.parent}: {free:,.0f} MB free, but the last outputs of this city took "
+            f"{needed / 2**20:,.0f} MB; free some space or set outputs.folder to another disk. "
+            "The previous outputs are unchanged"
+        )
+        raise OutputError(msg)
+    try:
+        names = _write_set(
+            config, assessment, isochrones, shown, siting, quality, warnings, times, day
+        )
+    except OutputError:
+        raise
+    except Exception as exc:
+        problem = output_problem(exc, folder, needed)
+        if problem is None:
+            raise
+        raise problem from None
     written = tuple(folder / name for name in names)
     for path in written:
         log(f"wrote {path}")
@@ -754,7 +909,11 @@ def _write_report(report: ReportInputs, stage: Path, *, pdf: bool) -> list[str]:
             logging.WARNING,
         )
         return ["report.docx"]
-    docx_to_pdf(stage / "report.docx", stage / "report.pdf")
+    try:
+        docx_to_pdf(stage / "report.docx", stage / "report.pdf")
+    except RuntimeError as exc:  # the PDF is a convenience: the set goes on without it
+        log(f"report.pdf not written: {exc}", logging.WARNING)
+        return ["report.docx"]
     return ["report.docx", "report.pdf"]
 
 

@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 from . import settings
 from .engine import Snapped, nearest_source_distances, take
 from .network import WalkNetwork
-from .utils import log, progress, write_atomically
+from .utils import cache_write, log, progress
 
 FINE_RESOLUTION_M = 5.0
 """Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""
@@ -198,11 +198,11 @@ def cached_street_grid(
             log(f"street grid cache entry {path} is damaged ({exc}); rebuilding it")
     grid = street_grid(network, bounds, resolution_m=resolution_m, max_offset_m=max_offset_m)
     arrays = {name: getattr(grid, name) for name in _GRID_FIELDS}
-    write_atomically(path, lambda tmp: _save_npz(tmp, shape=np.array(grid.shape), **arrays))
-    for old in sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)[
-        :-GRID_CACHE_ENTRIES
-    ]:
-        old.unlink(missing_ok=True)
+    if cache_write(path, lambda tmp: _save_npz(tmp, shape=np.array(grid.shape), **arrays)):
+        for old in sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)[
+            :-GRID_CACHE_ENTRIES
+        ]:
+            old.unlink(missing_ok=True)
     return grid
 
 

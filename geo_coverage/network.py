@@ -32,7 +32,7 @@ from . import settings
 from ._errors import NetworkError
 from .config import CityConfig, NetworkConfig
 from .coords import projected_crs_for
-from .utils import log, write_atomically
+from .utils import cache_write, log
 
 WGS84 = "EPSG:4326"
 _CACHE_VERSION = "3"
@@ -806,7 +806,7 @@ def _read_cached(path: Path) -> WalkNetwork | None:
 
 def _write_cached(network: WalkNetwork, path: Path) -> None:
     """Write a cache entry atomically (concurrent runs leave one whole entry)."""
-    write_atomically(path, lambda tmp: save_network(network, tmp))
+    cache_write(path, lambda tmp: save_network(network, tmp))
 
 
 def network_from_file(path: str | Path, *, crs: Any = "auto", **options: Any) -> WalkNetwork:

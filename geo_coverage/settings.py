@@ -12,6 +12,8 @@ cache_folder : pathlib.Path
     parse. Default ``~/.cache/geo_coverage``; set env ``GEO_COVERAGE_CACHE``.
 use_cache : bool
     Read and write the network cache. Default True.
+lock_wait_s : float
+    How long a run waits for another run writing the same output folder, seconds.
 """
 
 from __future__ import annotations
@@ -26,3 +28,4 @@ cache_folder: Path = Path(
     os.environ.get("GEO_COVERAGE_CACHE", Path.home() / ".cache" / "geo_coverage")
 )
 use_cache: bool = True
+lock_wait_s: float = 600.0

@@ -91,3 +91,27 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         Path(tmp).replace(path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+_CACHE_WARNED: set[str] = set()
+
+
+def cache_write(path: Path, write: Callable[[Path], None]) -> bool:
+    """Write a cache entry atomically; if the cache folder is unusable, warn once and go on.
+
+    The cache only saves time: a cache folder under a file, read-only, or on a full disk
+    must never stop a run. Returns whether the entry was written.
+    """
+    try:
+        write_atomically(path, write)
+        return True
+    except OSError as exc:
+        folder = str(path.parent.parent)
+        if folder not in _CACHE_WARNED:
+            _CACHE_WARNED.add(folder)
+            log(
+                f"the cache folder {folder} cannot be written ({exc.strerror or exc}); this run "
+                "goes on without caching (set GEO_COVERAGE_CACHE to a writable folder)",
+                logging.WARNING,
+            )
+        return False

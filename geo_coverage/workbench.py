@@ -546,7 +546,7 @@ class Workbench:
             s.findings = [asdict(f) for f in exc.findings]
             s.error, s.status = "the input layers have problems", "failed"
         except (ConfigError, GeoCoverageError) as exc:
-            s.error, s.status = str(exc), "failed"
+            s.error, s.status = _no_paths(str(exc), s), "failed"
         except Exception as exc:  # reported to the page, never raised into the server
             s.error, s.status = f"internal error: {type(exc).__name__}: {exc}", "failed"
 
