@@ -39,12 +39,15 @@ class Finding:
         Column (header) name in the user's file, or None.
     message
         What is wrong and how to fix it.
+    message_zh
+        The same in Chinese, for the workbench page and planners ("" where not written).
     """
 
     file: str
     row: int | None
     column: str | None
     message: str
+    message_zh: str = ""
 
     def as_given(self, given: Mapping[str, str]) -> Finding:
         """The finding with its file named as the config names it (``given``: path -> text).
@@ -56,6 +59,17 @@ class Finding:
         return replace(self, file=shown)
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, language: str = "en") -> str:
+        """The located finding as one line, in Chinese where a Chinese message is written."""
+        if language == "zh" and self.message_zh:
+            where = [self.file]
+            if self.row is not None:
+                where.append(f"第 {self.row} 行")
+            if self.column is not None:
+                where.append(f"“{self.column}”列")
+            return f"{'，'.join(where)}：{self.message_zh}"
         where = [self.file]
         if self.row is not None:
             where.append(f"row {self.row}")

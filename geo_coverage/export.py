@@ -584,7 +584,10 @@ def warnings_table(warnings: tuple[Finding, ...], *, language: str = "zh") -> pd
     """Warnings that change how the results should be read, as a table (file, row, column)."""
     pos = 0 if language == "zh" else 1
     frame = pd.DataFrame(
-        [(w.file, w.row, w.column, w.message) for w in warnings],
+        [
+            (w.file, w.row, w.column, w.message_zh if pos == 0 and w.message_zh else w.message)
+            for w in warnings
+        ],
         columns=list(WARNING_COLUMNS),
     )
     frame["row"] = frame["row"].astype("Int64")
@@ -621,7 +624,7 @@ def scorecard_markdown(
     lines = [title, "", header, rule, *body]
     if warnings:
         lines += ["", "## 注意" if language == "zh" else "## Warnings", ""]
-        lines += [f"- {_md_cell(str(w))}" for w in warnings]
+        lines += [f"- {_md_cell(w.text(language))}" for w in warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -12,7 +12,7 @@ import difflib
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -251,6 +251,7 @@ def _map_columns(
                     header,
                     f"column '{header}' (configured for '{canonical}') is not in the file; "
                     f"the file has: {', '.join(headers)}.{hint}",
+                    f"文件中没有列“{header}”（用作 {canonical}）；文件的列为：{'、'.join(headers)}",
                 )
             )
         else:
@@ -276,6 +277,9 @@ def _map_columns(
                     f"required column '{canonical}' ({'/'.join(ALIASES[canonical][1:3])}) not "
                     f"found; the file has: {', '.join(headers)}{hint}. Rename the header or "
                     f"add 'columns: {{{canonical}: <your header>}}' to this layer in the config",
+                    f"缺少必需的列“{COLUMN_LABELS.get(canonical, (canonical,))[0]}”"
+                    f"（{'/'.join(ALIASES[canonical][1:3])}）；文件的列为：{'、'.join(headers)}。"
+                    "请在页面的列对应中选择，或修改表头",
                 )
             )
     return mapping, findings
@@ -318,8 +322,12 @@ def _check_numeric(
         for kind, idx in (("not a number", bad), ("negative", neg), ("empty", empty)):
             for i in idx[:MAX_FINDINGS_PER_COLUMN]:
                 shown = "the cell is empty"
+                shown_zh = "单元格为空"
                 if kind != "empty":
                     shown = f"value {raw.iloc[i]!r} is {kind}"
+                    shown_zh = f"数值 {raw.iloc[i]!r} " + (
+                        "不是数字" if kind == "not a number" else "为负数"
+                    )
                 findings.append(
                     Finding(
                         file,
@@ -327,6 +335,8 @@ def _check_numeric(
                         headers[col],
                         f"{shown}; enter a number ≥ 0 (no units or text such as '约300户')"
                         + ("; this column is required in every row" if kind == "empty" else ""),
+                        f"{shown_zh}：请填写不小于0的数字（不带单位，不写“约300户”之类的文字）"
+                        + ("；此列每行都必须填写" if kind == "empty" else ""),
                     )
                 )
             if len(idx) > MAX_FINDINGS_PER_COLUMN:
@@ -358,6 +368,8 @@ def _points_from_table(
                 column,
                 f"coordinates missing or not numbers ({frame['lon'].iloc[i]!r}, "
                 f"{frame['lat'].iloc[i]!r}); give decimal degrees",
+                f"坐标缺失或不是数字（{frame['lon'].iloc[i]!r}，{frame['lat'].iloc[i]!r}）："
+                "请填写十进制度数的经纬度",
             )
         )
     findings += coordinate_findings(x, y, rows, file=file, column=column, coords=coords)
@@ -578,6 +590,7 @@ def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
                 header,
                 f"duplicate id {ids.iloc[i]!r} (first used in row {first_row[ids.iloc[i]]}); "
                 "ids must be unique",
+                f"编号 {ids.iloc[i]!r} 重复（第 {first_row[ids.iloc[i]]} 行已用）：编号不能重复",
             )
         )
     for i in np.flatnonzero(blank.to_numpy())[:MAX_FINDINGS_PER_COLUMN]:
@@ -587,6 +600,7 @@ def _check_ids(gdf: pd.DataFrame, file: str, header: str) -> list[Finding]:
                 int(gdf[ROW_COL].iloc[i]),
                 header,
                 "id is empty; give every row its own id (e.g. the row number)",
+                "编号为空：请为每行填写各自的编号（例如行号）",
             )
         )
     return findings
@@ -686,6 +700,7 @@ def _map_types(
             header,
             "facility type is empty; fill in one of "
             f"{'、'.join(t.label_zh for t in FACILITY_TYPES.values())}",
+            f"设施类型为空：请填写 {'、'.join(t.label_zh for t in FACILITY_TYPES.values())} 之一",
         )
         for i in np.flatnonzero((raw == "").to_numpy())[:MAX_FINDINGS_PER_COLUMN]
     ]
@@ -701,6 +716,9 @@ def _map_types(
                 f"unknown facility type {word!r}; {hint}use one of "
                 f"{'、'.join(t.label_zh for t in FACILITY_TYPES.values())}, or map it in the "
                 f"config: 'types: {{{word}: <{'|'.join(FACILITY_TYPES)}>}}'",
+                f"未知的设施类型 {word!r}："
+                + (f"是否为“{closest}”？" if closest else "")
+                + "请在页面的类型对应中选择，或改为已知类型",
             )
         )
     out = gdf.copy()
@@ -887,8 +905,9 @@ def plausibility_warnings(
     rows = gdf[ROW_COL].to_numpy()
     found: list[Finding] = []
 
-    def add(mask: np.ndarray, column: str, message: Callable[[int], str]) -> None:
-        found.extend(findings_where(mask, rows, file, headers.get(column, column), message))
+    def add(mask: np.ndarray, column: str, message: Callable[[int], str], zh: str = "") -> None:
+        located = findings_where(mask, rows, file, headers.get(column, column), message)
+        found.extend(replace(f, message_zh=zh) if zh and f.row is not None else f for f in located)
 
     if "name" in gdf and "id" in gdf:  # every layer: a row without a name is shown by its id
         ids = gdf["id"].astype(str).to_numpy()
@@ -906,6 +925,8 @@ def plausibility_warnings(
                 f"no id column (编号); each row is identified by its row number "
                 f"({kind[:3]}-2, {kind[:3]}-3 …); add an id column to keep ids stable "
                 "between this year's list and next year's",
+                f"没有编号列：各行以行号标识（{kind[:3]}-2、{kind[:3]}-3 …）；"
+                "请加一列编号，使今年与明年的名单能对应",
             )
         )
     if kind != "communities":
@@ -919,6 +940,7 @@ def plausibility_warnings(
             "households empty, 0 or 暂无: this compound is no data (未提供数据) — drawn on the "
             "map, left out of every share; fill in its households"
         ),
+        "户数为空、0或“暂无”：此小区按未提供数据处理——在地图上显示，不计入各项比例；请补充户数",
     )
     add(
         hh > MAX_PLAUSIBLE_HOUSEHOLDS,

@@ -675,7 +675,7 @@ def _summary_html(
     )
     notes = ""
     if warnings:
-        items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+        items = "".join(f"<li>{_esc(w.text(language))}</li>" for w in warnings)
         notes = (
             f"<div id='gc-warnings' style='max-height:160px;overflow:auto;color:#8a4b00'>"
             f"<b>⚠ {_esc(_t('warnings', language))}</b><ul style='margin:2px 0;"

@@ -349,19 +349,24 @@ class Workbench:
             "type": detected,
             "path": str(path.relative_to(s.folder)),
         }
+        if detected == "xlsx":
+            info["sheets"] = _sheet_names(path)
+            info["sheet"] = info["sheets"][0] if info["sheets"] else None
         if kind != "network":
-            cfg = LayerConfig(path=path)
-            preview = preview_layer(kind, cfg)
-            info["preview"] = {
-                "headers": list(preview.headers),
-                "rows": [list(r) for r in preview.rows],
-                "columns": preview.columns,
-                "wanted": list(preview.wanted),
-                "required": list(preview.required),
-                "type_words": preview.type_words,
-                "findings": [asdict(f) for f in preview.findings],
-            }
+            info["preview"] = _preview(kind, path, info.get("sheet"))
         s.uploads[kind] = info
+        return info
+
+    def choose_sheet(self, sid: str, kind: str, sheet: str) -> dict[str, Any]:
+        """Read another sheet of an uploaded workbook as the layer; return the new preview."""
+        s = self.session(sid)
+        info = s.uploads.get(kind)
+        if info is None or sheet not in info.get("sheets", []):
+            raise UploadError(
+                "没有这个工作表。 No such sheet in the workbook.", control=f"sheet-{kind}"
+            )
+        info["sheet"] = sheet
+        info["preview"] = _preview(kind, s.folder / info["path"], sheet)
         return info
 
     def server_files(self) -> list[str]:
@@ -448,6 +453,8 @@ class Workbench:
                     control=f"coords-{kind}",
                 )
             layer: dict[str, Any] = {"path": s.uploads[kind]["path"], "coords": coords}
+            if s.uploads[kind].get("sheet"):
+                layer["sheet"] = s.uploads[kind]["sheet"]
             columns = {
                 str(k): str(v) for k, v in (form.get("columns", {}).get(kind) or {}).items() if v
             }
@@ -569,6 +576,31 @@ class Workbench:
                 if path.is_file():
                     archive.write(path, path.relative_to(s.folder).as_posix())
         return buffer.getvalue()
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _preview(kind: str, path: Path, sheet: str | None) -> dict[str, Any]:
+    """The first rows of a layer and the columns a run would read (``layers.preview_layer``)."""
+    preview = preview_layer(kind, LayerConfig(path=path, sheet=sheet))
+    return {
+        "headers": list(preview.headers),
+        "rows": [list(r) for r in preview.rows],
+        "columns": preview.columns,
+        "wanted": list(preview.wanted),
+        "required": list(preview.required),
+        "type_words": preview.type_words,
+        "findings": [asdict(f) for f in preview.findings],
+    }
 
 
 def _no_paths(text: str, s: Session) -> str:
@@ -711,6 +743,11 @@ def _session_routes(app: FastAPI, bench: Workbench) -> None:
     def server_file(sid: str, form: dict[str, Any]) -> dict[str, Any]:
         session_or_404(sid)
         return bench.use_server_file(sid, str(form.get("name", "")))
+
+    @app.post("/api/{sid}/sheet")
+    def sheet(sid: str, form: dict[str, Any]) -> dict[str, Any]:
+        session_or_404(sid)
+        return bench.choose_sheet(sid, str(form.get("kind", "")), str(form.get("sheet", "")))
 
     @app.post("/api/{sid}/validate")
     def validate(sid: str, form: dict[str, Any]) -> dict[str, Any]:

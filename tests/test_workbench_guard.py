@@ -357,3 +357,55 @@ def test_upload_refusals_are_in_chinese_and_point_at_the_file_control(tmp_path):
     assert csv_as_network.json()["error"].startswith("路网须为 OSM 文件")
     early = client.post(f"/api/{sid}/run", json={})
     assert early.json()["control"] == "file-facilities" and "请先上传" in early.json()["error"]
+
+
+def test_a_workbook_of_several_sheets_lets_the_planner_pick_one(tmp_path):
+    import pandas as pd
+
+    book = tmp_path / "设施.xlsx"
+    facilities = pd.read_csv(DEMO / "facilities.csv", encoding="utf-8-sig")
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"说明": ["本表由民政局整理", "2025年12月"]}).to_excel(
+            writer, sheet_name="说明", index=False
+        )
+        facilities.to_excel(writer, sheet_name="设施清单", index=False)
+    client = client_of(tmp_path)
+    sid = new_session(client)
+    first = client.post(
+        f"/api/{sid}/upload",
+        data={"kind": "facilities"},
+        files={"file": ("设施.xlsx", book.read_bytes())},
+    ).json()
+    assert first["sheets"] == ["说明", "设施清单"] and first["sheet"] == "说明"
+    assert "name" not in first["preview"]["columns"]  # the notes sheet has no such column
+    chosen = client.post(f"/api/{sid}/sheet", json={"kind": "facilities", "sheet": "设施清单"})
+    assert chosen.status_code == 200
+    assert {"name", "type", "lon", "lat"} <= set(chosen.json()["preview"]["columns"])
+    wrong = client.post(f"/api/{sid}/sheet", json={"kind": "facilities", "sheet": "无此表"})
+    assert wrong.status_code == 400 and wrong.json()["control"] == "sheet-facilities"
+    bench = client.app.state.bench
+    bench.upload(sid, "communities", "c.geojson", (DEMO / "communities.geojson").read_bytes())
+    form = {"place": "x", "coords": {"facilities": "gcj02", "communities": "wgs84"}}
+    assert "sheet: 设施清单" in bench.config_text(sid, form)
+
+
+def test_the_check_speaks_chinese_where_the_planner_reads_it(tmp_path):
+    client = client_of(tmp_path)
+    sid = new_session(client)
+    rows = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows[3] = rows[3].replace("日间照料中心", "")
+    rows[4] = rows[4].replace("社区养老服务站", "社区养老驿站")
+    uploads = (
+        ("facilities", "设施.csv", ("\n".join(rows) + "\n").encode("utf-8-sig")),
+        ("communities", "小区.geojson", (DEMO / "communities.geojson").read_bytes()),
+        ("network", "s.osm", (DEMO / "streets.osm").read_bytes()),
+    )
+    for kind, name, data in uploads:
+        client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
+    form = {"coords": {"facilities": "gcj02", "communities": "wgs84"}}
+    findings = client.post(f"/api/{sid}/validate", json=form).json()["findings"]
+    by_row = {f["row"]: f for f in findings}
+    assert by_row[4]["message_zh"].startswith("设施类型为空")
+    assert by_row[5]["message_zh"].startswith(
+        "未知的设施类型 '社区养老驿站'：是否为“社区养老服务驿站”？"
+    )

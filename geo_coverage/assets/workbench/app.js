@@ -126,6 +126,22 @@ function table(headers, rows) {
 function showPreview(kind, info) {
   const box = document.getElementById("preview-" + kind);
   box.replaceChildren();
+  if ((info.sheets || []).length > 1) {  // a workbook of several sheets: the planner picks one
+    const pick = el("select", null, {id: "sheet-" + kind});
+    info.sheets.forEach((name) => pick.append(el("option", name, {value: name})));
+    pick.value = info.sheet;
+    pick.addEventListener("change", async () => {
+      const chosen = await api("/api/" + session + "/sheet", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({kind, sheet: pick.value}),
+      });
+      uploads[kind] = chosen;
+      showPreview(kind, chosen);
+    });
+    const label = el("label", lang === "zh" ? "工作表 " : "sheet ");
+    label.append(pick);
+    box.append(label);
+  }
   const p = info.preview;
   box.append(table(p.headers, p.rows));
   const mapping = el("div", null, {class: "mapping"});
@@ -143,7 +159,7 @@ function showPreview(kind, info) {
   }
   box.append(mapping);
   const msg = document.getElementById("msg-" + kind);
-  msg.textContent = p.findings.map((f) => f.message).join("\n");
+  msg.textContent = p.findings.map((f) => (lang === "zh" && f.message_zh ? f.message_zh : f.message)).join("\n");
   if (kind === "facilities") {
     const types = document.getElementById("types");
     types.replaceChildren();
@@ -218,14 +234,20 @@ function showResults(state) {
   if (state.warnings.length) {
     notes.append(el("h3", lang === "zh" ? "注意（影响结果解读）" : "Warnings (change how the numbers read)"));
     notes.append(table(["file", "row", "column", "message"].map((k) => tr(k === "message" ? "problem" : k)),
-      state.warnings.map((w) => [w.file, w.row ?? "", w.column ?? "", w.message])));
+      state.warnings.map((w) => [w.file, w.row ?? "", w.column ?? "", lang === "zh" && w.message_zh ? w.message_zh : w.message])));
   }
   const body = document.querySelector("#scorecard tbody");
   body.replaceChildren();
   for (const r of state.scorecard.indicators) {
     const row = el("tr", null, {"data-indicator": r.indicator});
     const verdict = el("td", STATUS[r.status][lang === "zh" ? 0 : 1], {class: r.status});
-    const fmt = (v) => (v === null ? "—" : r.unit === "share" ? (100 * v).toFixed(1) + "%" : Number(v).toLocaleString());
+    const fmt = (v) => {  // as the scorecard prints them: 72.8%, 3,380 ㎡, 20.1, 15
+      if (v === null) return "—";
+      if (r.unit === "share") return (100 * v).toFixed(1) + "%";
+      if (r.unit === "m2") return Math.round(v).toLocaleString() + " ㎡";
+      if (r.unit === "count") return Math.round(v).toLocaleString();
+      return Number(v).toLocaleString(undefined, {maximumFractionDigits: 1});
+    };
     const when = [r.year ? (lang === "zh" ? `到${r.year}年` : `by ${r.year}`) : "",
       r.level ? LEVELS[r.level][lang === "zh" ? 0 : 1] : ""].filter(Boolean).join(lang === "zh" ? "，" : ", ");
     const target = r.target === null ? STATUS.no_target[lang === "zh" ? 0 : 1]
@@ -328,7 +350,8 @@ function showFindings(findings) {
   body.replaceChildren();
   findings.forEach((f) => {
     const row = el("tr");
-    row.append(el("td", f.file), el("td", f.row ?? ""), el("td", f.column ?? ""), el("td", f.message));
+    const text = lang === "zh" && f.message_zh ? f.message_zh : f.message;  // Chinese where written
+    row.append(el("td", f.file), el("td", f.row ?? ""), el("td", f.column ?? ""), el("td", text));
     body.append(row);
   });
   table.hidden = findings.length === 0;
