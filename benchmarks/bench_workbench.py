@@ -89,6 +89,15 @@ def main() -> None:
         page = client.get(f"/api/{sid}/gaps", params={"offset": 100_000, "sort": 3, "desc": "true"})
         print(f"a sorted gap page deep in the list: {len(page.content):,} B")
         print(f"whole: {time.perf_counter() - start:.1f} s; outputs: {json.dumps(body['outputs'])}")
+        page_map = folder / "work" / sid / "outputs" / "map.html"
+        print(f"map.html {page_map.stat().st_size / 1e6:.1f} MB", end="")
+        try:
+            from bench_map_open import measure
+
+            opened = measure(page_map)
+            print(f", first paint {opened['paint'] / 1e3:.2f} s, zoom {opened['zoom'] / 1e3:.2f} s")
+        except Exception as exc:  # no Chromium here
+            print(f" (not opened: {exc})")
 
 
 if __name__ == "__main__":
