@@ -161,6 +161,8 @@ def coordinate_system_warnings(
                 f"to the streets as {fit.best} (median distance to the nearest walkable street: "
                 f"{medians}); if the list comes from {SOURCES_OF[fit.best]}, set "
                 f"'coords: {fit.best}' for layers.{kind}",
+                f"坐标系选为 {cfg.coords}，但按 {fit.best} 时这些点离道路近得多（到最近步行道路的"
+                f"中位距离：{medians}）：若名单来自 {SOURCES_OF[fit.best]}，请改选 {fit.best}",
             )
         )
     return found

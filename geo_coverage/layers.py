@@ -12,7 +12,7 @@ import difflib
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -377,7 +377,12 @@ def _points_from_table(
 
 
 def findings_where(
-    mask: np.ndarray, rows: np.ndarray, file: str, column: str, message: Callable[[int], str]
+    mask: np.ndarray,
+    rows: np.ndarray,
+    file: str,
+    column: str,
+    message: Callable[[int], str],
+    message_zh: Callable[[int], str] | None = None,
 ) -> list[Finding]:
     """One finding per row where ``mask`` holds (at most ``MAX_FINDINGS_PER_COLUMN``, then a count).
 
@@ -391,6 +396,8 @@ def findings_where(
         Where the problem is.
     message
         Text for row position ``i``.
+    message_zh
+        The same in Chinese, or None.
 
     Returns
     -------
@@ -399,11 +406,13 @@ def findings_where(
     """
     hits = np.flatnonzero(mask)
     found = [
-        Finding(file, int(rows[i]), column, message(i)) for i in hits[:MAX_FINDINGS_PER_COLUMN]
+        Finding(file, int(rows[i]), column, message(i), message_zh(i) if message_zh else "")
+        for i in hits[:MAX_FINDINGS_PER_COLUMN]
     ]
     if len(hits) > MAX_FINDINGS_PER_COLUMN:
         extra = len(hits) - MAX_FINDINGS_PER_COLUMN
-        found.append(Finding(file, None, column, f"… and {extra} more such rows"))
+        more = f"……另有 {extra} 行同样的问题"
+        found.append(Finding(file, None, column, f"… and {extra} more such rows", more))
     return found
 
 
@@ -460,8 +469,15 @@ def coordinate_findings(
     crs = _declared_crs(coords, file_crs)
     findings: list[Finding] = []
 
-    def report(mask: np.ndarray, message: Callable[[float, float], str]) -> None:
-        findings.extend(findings_where(mask, rows, file, column, lambda i: message(x[i], y[i])))
+    def report(
+        mask: np.ndarray,
+        message: Callable[[float, float], str],
+        zh: Callable[[float, float], str] | None = None,
+    ) -> None:
+        chinese = (lambda i: zh(x[i], y[i])) if zh else None
+        findings.extend(
+            findings_where(mask, rows, file, column, lambda i: message(x[i], y[i]), chinese)
+        )
 
     if crs.is_geographic:
         china = coords in {"gcj02", "bd09"}
@@ -477,6 +493,10 @@ def coordinate_findings(
                 "is 73–135 and latitude 18–54); exchange the two columns or fix the "
                 "'columns: {lon: …, lat: …}' mapping"
             ),
+            lambda a, b: (
+                f"经度 {a}、纬度 {b} 疑似填反（我国经度约73–135、纬度约18–54）：请交换两列，"
+                "或在页面的列对应中改正"
+            ),
         )
         projected = ok & ~swapped & ~in_range
         report(
@@ -486,6 +506,10 @@ def coordinate_findings(
                 "holds projected metres set 'coords: EPSG:<code>' for this layer (e.g. EPSG:4547, "
                 "CGCS2000 3° Gauss-Krüger CM 114°E) or give the file its .prj"
             ),
+            lambda a, b: (
+                f"（{a}，{b}）不是以度为单位的经纬度：若为投影坐标（米），请注明其坐标系"
+                "（如 EPSG:4547）或附上 .prj 文件"
+            ),
         )
         outside = ok & ~swapped & ~projected & ~fits_china if china else np.zeros_like(ok)
         report(
@@ -494,6 +518,7 @@ def coordinate_findings(
                 f"({a}, {b}) is outside China, but the layer is declared {coords} "
                 "(used only for Chinese map services); check the coordinates or 'coords:'"
             ),
+            lambda a, b: f"（{a}，{b}）在我国境外，但坐标系选为 {coords}：请检查坐标或坐标系",
         )
     else:
         area = crs.area_of_use
@@ -905,9 +930,16 @@ def plausibility_warnings(
     rows = gdf[ROW_COL].to_numpy()
     found: list[Finding] = []
 
-    def add(mask: np.ndarray, column: str, message: Callable[[int], str], zh: str = "") -> None:
-        located = findings_where(mask, rows, file, headers.get(column, column), message)
-        found.extend(replace(f, message_zh=zh) if zh and f.row is not None else f for f in located)
+    def add(
+        mask: np.ndarray,
+        column: str,
+        message: Callable[[int], str],
+        zh: str | Callable[[int], str] = "",
+    ) -> None:
+        chinese = zh if callable(zh) else ((lambda _: zh) if zh else None)
+        found.extend(
+            findings_where(mask, rows, file, headers.get(column, column), message, chinese)
+        )
 
     if "name" in gdf and "id" in gdf:  # every layer: a row without a name is shown by its id
         ids = gdf["id"].astype(str).to_numpy()
@@ -915,6 +947,7 @@ def plausibility_warnings(
             _blank(gdf["name"]).to_numpy(),
             "name",
             lambda i: f"the name is empty; {ids[i]} is listed by its id until you fill it in",
+            lambda i: f"名称为空：在填写前以编号 {ids[i]} 列出",
         )
     if "id" not in headers and kind in ("facilities", "communities", "villages"):
         found.append(
@@ -949,6 +982,10 @@ def plausibility_warnings(
             f"{hh[i]:,.0f} households in one compound is far beyond any real one "
             f"(> {MAX_PLAUSIBLE_HOUSEHOLDS:,}); check for a typo or a column of persons"
         ),
+        lambda i: (
+            f"一个小区 {hh[i]:,.0f} 户，远超实际（> {MAX_PLAUSIBLE_HOUSEHOLDS:,}）："
+            "请检查是否笔误或填成了人数"
+        ),
     )
     if "elderly" in gdf:
         old = gdf["elderly"].to_numpy(dtype=float)
@@ -969,6 +1006,7 @@ def plausibility_warnings(
                     f"elderly (60+) {old[i]:,.0f} exceeds population {pop[i]:,.0f}; "
                     "check the two columns"
                 ),
+                lambda i: f"60岁以上人口 {old[i]:,.0f} 多于常住人口 {pop[i]:,.0f}：请检查这两列",
             )
     keys = pd.Series(shapely.to_wkb(shapely.normalize(gdf.geometry.to_numpy())))
     first = dict(zip(keys[~keys.duplicated()], rows[~keys.duplicated().to_numpy()], strict=True))
@@ -980,6 +1018,7 @@ def plausibility_warnings(
             f"same location as row {first[keys.iloc[i]]} (a different community); "
             "check that each community has its own coordinates"
         ),
+        lambda i: f"与第 {first[keys.iloc[i]]} 行（另一个小区）位置相同：请检查各小区坐标",
     )
     return found
 

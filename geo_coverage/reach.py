@@ -204,6 +204,8 @@ def check_snap_distances(
                 "geometry",
                 f"{frame['id'].iloc[rows[i]]} lies {snapped.offset_m[i]:,.0f} m from the "
                 f"nearest walkable street (network.snap_limit_m: {limit_m:,.0f}): {flagged}",
+                f"{frame['id'].iloc[rows[i]]} 距最近的步行道路 {snapped.offset_m[i]:,.0f} 米"
+                f"（上限 {limit_m:,.0f} 米）",
             )
             for i in far
         ]
@@ -218,6 +220,9 @@ def check_snap_distances(
             "only (common in OSM of smaller towns): then add the compound's own roads "
             "(network.extra_paths), raise network.snap_limit_m, or set "
             "'network.far_points: flag' to list such points as not assessed and go on",
+            f"{frame['id'].iloc[rows[i]]} 距最近的步行道路 {snapped.offset_m[i]:,.0f} 米"
+            f"（上限 {limit_m:,.0f} 米）：坐标可能有误（坐标系选错？经纬度填反？），或路网只有"
+            "主干道——可补充小区内部道路，或放宽距离上限",
         )
         for i in far
     ]

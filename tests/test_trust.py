@@ -429,9 +429,10 @@ def test_implausible_values_are_warned_in_map_scorecard_and_xlsx(demo_copy):
     folder = result.outputs[0].parent
     data = strict_json(folder / "scorecard.json")
     assert len(data["warnings"]) == len(result.warnings) >= 3
-    assert "99,999 households" in (folder / "scorecard.md").read_text(encoding="utf-8")
+    # the outputs speak the config's language (Chinese here); the console stays English
+    assert "一个小区 99,999 户" in (folder / "scorecard.md").read_text(encoding="utf-8")
     sheet = pd.read_excel(folder / "gaps.xlsx", sheet_name="注意")
-    assert sheet["提示"].str.contains("exceeds population").any()
+    assert sheet["提示"].str.contains("多于常住人口").any()
     assert "gc-warnings" in (folder / "map.html").read_text(encoding="utf-8")
     # every output names the file as the config does, never where it lies on this machine
     assert all(w.file == "../layers/demo/communities.geojson" for w in result.warnings[:3])
