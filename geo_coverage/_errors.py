@@ -63,18 +63,14 @@ class Finding:
 
     def text(self, language: str = "en") -> str:
         """The located finding as one line, in Chinese where a Chinese message is written."""
-        if language == "zh" and self.message_zh:
-            where = [self.file]
-            if self.row is not None:
-                where.append(f"第 {self.row} 行")
-            if self.column is not None:
-                where.append(f"“{self.column}”列")
-            return f"{'，'.join(where)}：{self.message_zh}"
+        zh = language == "zh" and bool(self.message_zh)
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"第 {self.row} 行" if zh else f"row {self.row}")
         if self.column is not None:
-            where.append(f"column '{self.column}'")
+            where.append(f"“{self.column}”列" if zh else f"column '{self.column}'")
+        if zh:
+            return f"{'，'.join(where)}：{self.message_zh}"
         return f"{', '.join(where)}: {self.message}"
 
 

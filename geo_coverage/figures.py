@@ -165,6 +165,19 @@ def _legend(ax: object, handles: list[object], labels: list[str]) -> None:
     )
 
 
+def _finish_map(
+    fig: Figure, extent: np.ndarray, handles: list[object], texts: list[str], credit: str
+) -> bytes:
+    """Frame the map to ``extent``; add north arrow, scale bar, legend and the data credit."""
+    ax = fig.axes[0]
+    width = _frame(ax, extent)
+    _north_arrow(ax)
+    _scale_bar(ax, width)
+    _legend(ax, handles, texts)
+    fig.text(0.01, 0.08 / fig.get_figheight(), credit, fontproperties=_font(6), color="#555555")
+    return _png(fig)
+
+
 def _compounds(
     ax: object, com: gpd.GeoDataFrame, colours: dict[str, str], status: np.ndarray
 ) -> None:
@@ -305,16 +318,7 @@ def overview_figure(
             )
         )
         texts.append(labels[key])
-    layers = [com] + [
-        g for g in (assessment.villages, assessment.townships) if g is not None and len(g)
-    ]
-    bounds = np.array([g.total_bounds for g in layers])
-    width = _frame(ax, np.r_[bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)])
-    _north_arrow(ax)
-    _scale_bar(ax, width)
-    _legend(ax, handles, texts)
-    fig.text(0.01, 0.08 / fig.get_figheight(), credit, fontproperties=_font(6), color="#555555")
-    return _png(fig)
+    return _finish_map(fig, extent, handles, texts, credit)
 
 
 def sites_figure(
@@ -369,20 +373,13 @@ def sites_figure(
             fontproperties=_font(7, bold=True),
             zorder=8,
         )
-    width = _frame(ax, com.total_bounds)
-    _north_arrow(ax)
-    _scale_bar(ax, width)
-    _legend(
-        ax,
-        [
-            Patch(facecolor="#d73027"),
-            Patch(facecolor="#d9d9d9"),
-            Line2D([], [], marker="s", color="none", markerfacecolor=SITE, markersize=8),
-        ],
-        [labels["outside"], labels["inside"], labels["site"]],
-    )
-    fig.text(0.01, 0.08 / fig.get_figheight(), credit, fontproperties=_font(6), color="#555555")
-    return _png(fig)
+    handles = [
+        Patch(facecolor="#d73027"),
+        Patch(facecolor="#d9d9d9"),
+        Line2D([], [], marker="s", color="none", markerfacecolor=SITE, markersize=8),
+    ]
+    texts = [labels["outside"], labels["inside"], labels["site"]]
+    return _finish_map(fig, com.total_bounds, handles, texts, credit)
 
 
 def bar_chart(

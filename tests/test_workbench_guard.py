@@ -31,6 +31,22 @@ def new_session(client: TestClient, **kwargs) -> str:
     return response.json()["session"]
 
 
+def upload_edited_demo(client: TestClient, edits: dict[int, tuple[str, str]]) -> str:
+    """A new session with the demo uploaded, its facility list (设施.csv) edited line by line."""
+    sid = new_session(client)
+    rows = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    for line, (old, new) in edits.items():
+        rows[line] = rows[line].replace(old, new)
+    uploads = (
+        ("facilities", "设施.csv", ("\n".join(rows) + "\n").encode("utf-8-sig")),
+        ("communities", "小区.geojson", (DEMO / "communities.geojson").read_bytes()),
+        ("network", "s.osm", (DEMO / "streets.osm").read_bytes()),
+    )
+    for kind, name, data in uploads:
+        client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
+    return sid
+
+
 def test_a_foreign_host_name_is_refused_dns_rebinding_cannot_reach_the_page(tmp_path):
     client = client_of(tmp_path)
     evil = client.get("/", headers={"Host": "evil.example"})
@@ -283,16 +299,7 @@ def test_the_gap_list_comes_in_pages_sorted_on_the_server(tmp_path):
 
 def test_errors_point_at_the_page_control_and_never_show_a_server_path(tmp_path):
     client = client_of(tmp_path)
-    sid = new_session(client)
-    rows = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows[3] = rows[3].replace("日间照料中心", "")  # row 4: a facility type left empty
-    uploads = (
-        ("facilities", "设施.csv", ("\n".join(rows) + "\n").encode("utf-8-sig")),
-        ("communities", "小区.geojson", (DEMO / "communities.geojson").read_bytes()),
-        ("network", "s.osm", (DEMO / "streets.osm").read_bytes()),
-    )
-    for kind, name, data in uploads:
-        client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
+    sid = upload_edited_demo(client, {3: ("日间照料中心", "")})  # row 4: a type left empty
     missing = client.post(f"/api/{sid}/validate", json={"coords": {"facilities": "gcj02"}})
     assert missing.status_code == 400 and missing.json()["control"] == "coords-communities"
     assert "请为小区清单选择坐标系" in missing.json()["error"]
@@ -391,17 +398,9 @@ def test_a_workbook_of_several_sheets_lets_the_planner_pick_one(tmp_path):
 
 def test_the_check_speaks_chinese_where_the_planner_reads_it(tmp_path):
     client = client_of(tmp_path)
-    sid = new_session(client)
-    rows = (DEMO / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows[3] = rows[3].replace("日间照料中心", "")
-    rows[4] = rows[4].replace("社区养老服务站", "社区养老驿站")
-    uploads = (
-        ("facilities", "设施.csv", ("\n".join(rows) + "\n").encode("utf-8-sig")),
-        ("communities", "小区.geojson", (DEMO / "communities.geojson").read_bytes()),
-        ("network", "s.osm", (DEMO / "streets.osm").read_bytes()),
+    sid = upload_edited_demo(
+        client, {3: ("日间照料中心", ""), 4: ("社区养老服务站", "社区养老驿站")}
     )
-    for kind, name, data in uploads:
-        client.post(f"/api/{sid}/upload", data={"kind": kind}, files={"file": (name, data)})
     form = {"coords": {"facilities": "gcj02", "communities": "wgs84"}}
     findings = client.post(f"/api/{sid}/validate", json=form).json()["findings"]
     by_row = {f["row"]: f for f in findings}
