@@ -698,6 +698,7 @@ def _write_set(
     warnings: tuple[Finding, ...],
     times: TravelTimes | None,
     day: str,
+    streets: np.ndarray | None,
 ) -> list[str]:
     """Write every output into a staging folder and swap it in (``staged_folder``)."""
     folder = config.output_folder
@@ -777,6 +778,7 @@ def _write_set(
                 warnings=warnings,
                 inputs=_input_counts(config, assessment),
                 network_credit=_network_credit(config, lang),
+                streets=streets,
             )
             names += _write_report(report, stage, pdf="pdf" in formats)
         # a file removed during the run (the staging folder deleted by hand) is not a set
@@ -794,8 +796,12 @@ def write_outputs(
     quality: dict[str, float] | None = None,
     warnings: tuple[Finding, ...] = (),
     times: TravelTimes | None = None,
+    *,
+    streets: np.ndarray | None = None,
 ) -> tuple[Path, ...]:
     """Write map, gap list, scorecard and layers to the output folder, all or nothing.
+
+    ``streets`` (the network's edge lines, metric CRS) are drawn under the report's maps.
 
     Every file is written into a staging folder beside the output folder, which
     replaces it only once the whole set is complete (``staged_folder``): a
@@ -817,7 +823,7 @@ def write_outputs(
         raise OutputError(msg)
     try:
         names = _write_set(
-            config, assessment, isochrones, shown, siting, quality, warnings, times, day
+            config, assessment, isochrones, shown, siting, quality, warnings, times, day, streets
         )
     except OutputError:
         raise

@@ -165,6 +165,28 @@ def _legend(ax: object, handles: list[object], labels: list[str]) -> None:
     )
 
 
+MAX_STREETS_DRAWN = 300_000
+"""Street segments drawn at most (a whole city's network would only grey the page)."""
+
+
+def _draw_streets(ax: object, streets: np.ndarray | None, extent: np.ndarray) -> None:
+    """The walking network, thin and light grey, clipped to the map's extent."""
+    from matplotlib.collections import LineCollection
+
+    if streets is None or not len(streets):
+        return
+    minx, miny, maxx, maxy = extent
+    pad = 0.1 * max(maxx - minx, maxy - miny, 200.0)
+    box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    inside = streets[shapely.intersects(streets, box)]
+    if not len(inside) or len(inside) > MAX_STREETS_DRAWN:
+        return
+    coords, which = shapely.get_coordinates(inside, return_index=True)
+    starts = np.r_[0, np.flatnonzero(np.diff(which)) + 1]
+    lines = np.split(coords, starts[1:])
+    ax.add_collection(LineCollection(lines, colors="#c8c8c8", linewidths=0.35, zorder=0.5))  # type: ignore[attr-defined]
+
+
 def _finish_map(
     fig: Figure, extent: np.ndarray, handles: list[object], texts: list[str], credit: str
 ) -> bytes:
@@ -204,6 +226,7 @@ def overview_figure(
     status_labels: dict[str, str],
     labels: dict[str, str],
     credit: str,
+    streets: np.ndarray | None = None,
 ) -> bytes:
     """The overview map (现状图): compounds by status, bands, facilities, centre-less subdistricts.
 
@@ -221,6 +244,8 @@ def overview_figure(
         Texts: ``bands`` ("{b}分钟步行圈"), ``no_centre``, ``facility`` types by key.
     credit
         The data credit printed under the map.
+    streets
+        The walking network's lines, drawn light grey underneath (None: not drawn).
 
     Returns
     -------
@@ -238,6 +263,7 @@ def overview_figure(
     extent = np.r_[bounds[:, :2].min(axis=0), bounds[:, 2:].max(axis=0)]
     fig = _map_figure(extent)
     ax = fig.axes[0]
+    _draw_streets(ax, streets, extent)
     handles: list[object] = []
     texts: list[str] = []
     if isochrones is not None and len(isochrones):
@@ -328,6 +354,7 @@ def sites_figure(
     outside: np.ndarray,
     labels: dict[str, str],
     credit: str,
+    streets: np.ndarray | None = None,
 ) -> bytes:
     """The proposed sites, numbered, over the compounds outside the care circle.
 
@@ -343,6 +370,8 @@ def sites_figure(
         Texts: ``outside``, ``inside``, ``site``.
     credit
         The data credit.
+    streets
+        The walking network's lines, drawn light grey underneath (None: not drawn).
 
     Returns
     -------
@@ -355,6 +384,7 @@ def sites_figure(
     com = assessment.communities
     fig = _map_figure(com.total_bounds)
     ax = fig.axes[0]
+    _draw_streets(ax, streets, com.total_bounds)
     status = np.where(outside, "outside", "inside")
     _compounds(ax, com, {"inside": "#d9d9d9", "outside": "#d73027"}, status)
     sites = sites.to_crs(com.crs)

@@ -158,7 +158,14 @@ def run(
     if write:
         with stage("outputs"):
             outputs = export.write_outputs(
-                config, assessment, isochrones, siting, quality, found, times
+                config,
+                assessment,
+                isochrones,
+                siting,
+                quality,
+                found,
+                times,
+                streets=network.edge_geometry,
             )
     return Result(assessment, isochrones, network, siting, quality, outputs, found, times, timings)
 

@@ -169,6 +169,8 @@ class ReportInputs:
         Layer kind -> (file name as the config gives it, feature count or None).
     network_credit
         The data credit of the streets.
+    streets
+        The walking network's lines (metric CRS), drawn under the maps; None: not drawn.
     """
 
     city: str
@@ -182,6 +184,7 @@ class ReportInputs:
     warnings: tuple[Finding, ...]
     inputs: dict[str, tuple[str, int | None]]
     network_credit: str
+    streets: np.ndarray | None = None
 
 
 # ---- the document ------------------------------------------------------------------
@@ -503,6 +506,7 @@ def _section_overview(doc: object, r: ReportInputs) -> None:
             status_labels={k: v[0 if zh else 1] for k, v in labels_all.items()},
             labels=fig_labels,
             credit=r.network_credit,
+            streets=r.streets,
         ),
         _t("fig_overview", lang, c=c),
     )
@@ -581,6 +585,7 @@ def _section_sites(doc: object, r: ReportInputs) -> None:
                     "site": _t("site", lang),
                 },
                 credit=r.network_credit,
+                streets=r.streets,
             ),
             _t("fig_sites", lang),
         )
