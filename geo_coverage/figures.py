@@ -165,8 +165,8 @@ def _legend(ax: object, handles: list[object], labels: list[str]) -> None:
     )
 
 
-MAX_STREETS_DRAWN = 300_000
-"""Street segments drawn at most (a whole city's network would only grey the page)."""
+MAX_STREETS_DRAWN = 80_000
+"""Street lines drawn at most: beyond a district, streets at A4 scale only grey the page."""
 
 
 def _draw_streets(ax: object, streets: np.ndarray | None, extent: np.ndarray) -> None:
