@@ -172,6 +172,9 @@ class Indicator:
         Gap reasons this standard gives a community.
     columns
         Gap-list columns explaining it: column -> (Chinese header, English header).
+    follows
+        For a fixed target: the standards target it belongs to (no missing floor area
+        applies only where the documents set the area standard's target), or "".
     """
 
     key: str
@@ -186,6 +189,7 @@ class Indicator:
     lower_is_better: bool = False
     reasons: tuple[Reason, ...] = ()
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    follows: str = ""
 
 
 def share(part: float, whole: float) -> float:
@@ -521,6 +525,7 @@ INDICATORS: tuple[Indicator, ...] = (
         missing=NO_AREA,
         lower_is_better=True,
         columns={"deficit_m2": ("缺口面积（㎡）", "missing floor area (m²)")},
+        follows="area_compliance_target_share",
     ),
     Indicator(
         "area_catchment",
@@ -741,6 +746,10 @@ def target_of(indicator: Indicator, standards: Standards) -> tuple[float | None,
     """An indicator's target value (None: no target set) and its source (None: a tool rule)."""
     if isinstance(indicator.target, str):
         return getattr(standards, indicator.target), standards.cite(indicator.target)
+    if indicator.follows:  # the fixed target stands or falls with the target it follows
+        cite = standards.cite(indicator.follows)
+        value = None if getattr(standards, indicator.follows) is None else float(indicator.target)
+        return value, cite
     return float(indicator.target), None
 
 

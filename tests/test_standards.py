@@ -160,3 +160,19 @@ def test_every_threshold_has_a_name_in_both_languages():
 
     assert set(THRESHOLD_LABELS) == set(THRESHOLD_KEYS)
     assert all(zh and en for zh, en in THRESHOLD_LABELS.values())
+
+
+def test_a_place_without_an_area_target_is_not_judged_on_missing_floor_area(demo_copy):
+    from geo_coverage.pipeline import run
+
+    text = demo_copy.read_text(encoding="utf-8")
+    for profile, expected in (("siping-tiexi", "no_target"), ("inner-mongolia", "fail")):
+        demo_copy.write_text(
+            text.replace("profile: inner-mongolia", f"profile: {profile}"), encoding="utf-8"
+        )
+        card = run(demo_copy, write=False).assessment.scorecard.set_index("indicator")
+        assert card.loc["area_deficit", "status"] == expected, profile
+        assert card.loc["area_deficit", "measured"] > 0  # measured all the same
+    demo_copy.write_text(text.replace("profile: inner-mongolia", "profile: gb50180"), "utf-8")
+    card = run(demo_copy, write=False).assessment.scorecard
+    assert set(card["status"]) == {"no_target"}  # GB 50180 sets circles, not coverage targets
