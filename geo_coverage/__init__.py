@@ -42,6 +42,7 @@ from .config import CityConfig as CityConfig
 from .config import load_config as load_config
 from .pipeline import Result as Result
 from .pipeline import run as run
+from .pipeline import validate as validate
 from .standards import standards_from_profile as standards_from_profile
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "settings",
     "standards",
     "standards_from_profile",
+    "validate",
 ]

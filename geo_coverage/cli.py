@@ -51,17 +51,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import assess_city, prepare
+    from .pipeline import validate
 
     config = load_config(args.config)
-    layers, network, _ = prepare(config)
-    assess_city(config, layers, network)
-    for warning in layers.warnings:
+    checked = validate(config)
+    warnings = [w.as_given(config.given_paths) for w in checked.warnings]
+    for warning in warnings:
         print(f"warning: {warning}")
+    layers, network = checked.layers, checked.network
     print(
         f"OK: {args.config}: {len(layers.facilities)} facilities, {len(layers.communities)} "
         f"communities, network {network.n_nodes:,} nodes / {network.n_edges:,} edges"
-        + (f"; {len(layers.warnings)} warning(s) above" if layers.warnings else "")
+        + (f"; {len(warnings)} warning(s) above" if warnings else "")
     )
     return 0
 

@@ -187,6 +187,31 @@ def assess_city(config: CityConfig, layers: Layers, network: WalkNetwork) -> Ass
     return assess(network, layers, config.standards, reach=reach_of(config, layers, network))
 
 
+class Validation(NamedTuple):
+    """What ``validate`` found: the checked inputs and every warning of a run."""
+
+    layers: Layers
+    network: WalkNetwork
+    warnings: tuple[Finding, ...]
+
+
+def validate(config: CityConfig) -> Validation:
+    """Check a city as a run would, writing nothing: the one check the CLI and workbench use.
+
+    Every warning a run would report is kept — the layers' (implausible values, a
+    coordinate system that fits worse, a sparse network) and the reach stage's (points
+    far from every street under ``far_points: flag``) — with files as their paths.
+
+    Raises
+    ------
+    LayerError, ConfigError, NetworkError
+        What would stop the run, located.
+    """
+    layers, network, _ = prepare(config)
+    assessment = assess_city(config, layers, network)
+    return Validation(layers, network, (*layers.warnings, *assessment.warnings))
+
+
 def _travel_times(
     config: CityConfig, layers: Layers, network: WalkNetwork, reach: Reach
 ) -> TravelTimes:

@@ -402,7 +402,7 @@ class Workbench:
             how it reads (a coordinate system that fits the streets worse, a sparse
             network, implausible values) and a one-line ``summary``.
         """
-        from .pipeline import assess_city, prepare
+        from .pipeline import validate
 
         s = self.session(sid)
         path = s.folder / "config.yaml"
@@ -413,17 +413,17 @@ class Workbench:
             **{str((s.folder / u["path"]).resolve()): u["name"] for u in s.uploads.values()},
         }
         try:
-            layers, network, _ = prepare(config)
-            assess_city(config, layers, network)
+            checked = validate(config)
         except LayerError as exc:
             findings = [asdict(f.as_given(shown)) for f in exc.findings]
             return {"ok": False, "findings": findings, "warnings": []}
         except GeoCoverageError as exc:
             return {"ok": False, "findings": [], "warnings": [], "summary": _no_paths(str(exc), s)}
+        layers, network = checked.layers, checked.network
         return {
             "ok": True,
             "findings": [],
-            "warnings": [asdict(w.as_given(shown)) for w in layers.warnings],
+            "warnings": [asdict(w.as_given(shown)) for w in checked.warnings],
             "summary": f"{len(layers.facilities)} facilities, {len(layers.communities)} "
             f"communities, network {network.n_nodes:,} nodes",
         }

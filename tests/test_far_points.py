@@ -106,3 +106,13 @@ def test_sparse_network_warning_reaches_every_report(demo_copy, capsys):
     sheet = pd.read_excel(folder / "gaps.xlsx", sheet_name="注意")
     assert sheet["提示"].str.contains("per km²").any()
     assert "per km² in the study area" in (folder / "map.html").read_text(encoding="utf-8")
+
+
+def test_validate_keeps_the_far_point_warnings_a_run_reports(far_demo, capsys):
+    from geo_coverage import cli
+
+    code = cli.main(["-q", "validate", str(far_demo)])
+    out = capsys.readouterr().out
+    assert code == 0
+    far = [line for line in out.splitlines() if "from the nearest walkable street" in line]
+    assert far and all(line.startswith("warning: ../layers/demo/") for line in far)
