@@ -6,54 +6,24 @@ Public API::
     result = gc.run("configs/demo.yaml")      # whole pipeline, writes outputs
     config = gc.load_config("configs/demo.yaml")
     result.assessment.gaps                     # GeoDataFrame of under-served communities
+
+The stage modules and names below are imported on first use (PEP 562), so
+``import geo_coverage`` and ``geo-coverage --version`` do not load geopandas, osmnx or
+folium until something needs them.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("geo-coverage")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from . import assess as assess
-from . import checks as checks
-from . import config as config
-from . import coords as coords
-from . import engine as engine
-from . import export as export
-from . import isochrones as isochrones
-from . import layers as layers
-from . import maps as maps
-from . import network as network
-from . import qgis_styles as qgis_styles
-from . import reach as reach
-from . import report as report
-from . import roads as roads
-from . import settings as settings
-from . import standards as standards
-from ._errors import ConfigError as ConfigError
-from ._errors import Finding as Finding
-from ._errors import GeoCoverageError as GeoCoverageError
-from ._errors import LayerError as LayerError
-from ._errors import NetworkError as NetworkError
-from .config import CityConfig as CityConfig
-from .config import load_config as load_config
-from .pipeline import Result as Result
-from .pipeline import run as run
-from .pipeline import validate as validate
-from .standards import standards_from_profile as standards_from_profile
-
-__all__ = [
-    "CityConfig",
-    "ConfigError",
-    "Finding",
-    "GeoCoverageError",
-    "LayerError",
-    "NetworkError",
-    "Result",
-    "__version__",
+_MODULES = (
     "assess",
     "checks",
     "config",
@@ -62,16 +32,78 @@ __all__ = [
     "export",
     "isochrones",
     "layers",
-    "load_config",
     "maps",
     "network",
     "qgis_styles",
     "reach",
     "report",
     "roads",
-    "run",
     "settings",
     "standards",
-    "standards_from_profile",
-    "validate",
-]
+)
+"""The stage modules of the public API."""
+
+_NAMES = {
+    "ConfigError": "_errors",
+    "Finding": "_errors",
+    "GeoCoverageError": "_errors",
+    "LayerError": "_errors",
+    "NetworkError": "_errors",
+    "OutputError": "_errors",
+    "CityConfig": "config",
+    "load_config": "config",
+    "Result": "pipeline",
+    "run": "pipeline",
+    "validate": "pipeline",
+    "standards_from_profile": "standards",
+}
+"""Public names -> the module that defines them."""
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ loads them
+    from . import assess as assess
+    from . import checks as checks
+    from . import config as config
+    from . import coords as coords
+    from . import engine as engine
+    from . import export as export
+    from . import isochrones as isochrones
+    from . import layers as layers
+    from . import maps as maps
+    from . import network as network
+    from . import qgis_styles as qgis_styles
+    from . import reach as reach
+    from . import report as report
+    from . import roads as roads
+    from . import settings as settings
+    from . import standards as standards
+    from ._errors import ConfigError as ConfigError
+    from ._errors import Finding as Finding
+    from ._errors import GeoCoverageError as GeoCoverageError
+    from ._errors import LayerError as LayerError
+    from ._errors import NetworkError as NetworkError
+    from ._errors import OutputError as OutputError
+    from .config import CityConfig as CityConfig
+    from .config import load_config as load_config
+    from .pipeline import Result as Result
+    from .pipeline import run as run
+    from .pipeline import validate as validate
+    from .standards import standards_from_profile as standards_from_profile
+
+
+def __getattr__(name: str) -> Any:
+    """Load a stage module or public name on first use."""
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+__all__ = ["__version__", *sorted(_MODULES), *sorted(_NAMES)]

@@ -175,3 +175,28 @@ def test_siting_settings_are_checked(tmp_path):
     path = write(tmp_path, MINIMAL + "siting:\n  objective: beds\n")
     with pytest.raises(ConfigError, match=r"siting\.objective.*'elderly' or 'households'"):
         load_config(path)
+
+
+def test_importing_the_package_loads_no_stage_until_it_is_used():
+    """`geo-coverage --version` and `--help` need no geopandas, osmnx or folium (PEP 562)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, geo_coverage as gc; heavy = ('geopandas', 'osmnx', 'folium', 'shapely');"
+        "print(any(m in sys.modules for m in heavy)); gc.run; print('geopandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    help_text = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from geo_coverage import cli;"
+            "print(any(m in sys.modules for m in ('geopandas', 'folium')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert help_text.strip() == "False"
