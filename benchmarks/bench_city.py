@@ -149,7 +149,7 @@ if sys.argv[3] == "compare":
     from geo_coverage.maps import build_map, map_html
     from geo_coverage.engine import snap_points
     from old_isochrones import isochrones_by_group
-    from geo_coverage.isochrones import for_display, travel_times
+    from geo_coverage.isochrones import for_display, group_travel_times
     import shapely
     t = time.perf_counter()  # the map step of a run: smooth the bands, build, render
     tolerance = max(10.0, result.travel_times.grid.resolution_m)
@@ -166,7 +166,7 @@ if sys.argv[3] == "compare":
     isochrones_by_group(result.network, care, snapped, bands_min=(5.0, 10.0, 15.0), speed_m_s=1.0)
     out["old_care_circle"] = time.perf_counter() - t
     t = time.perf_counter()
-    travel_times(result.network, care, snapped, bands_min=(5.0, 10.0, 15.0), speed_m_s=1.0,
+    group_travel_times(result.network, care, snapped, bands_min=(5.0, 10.0, 15.0), speed_m_s=1.0,
                  max_offset_m=150.0)
     out["new_care_circle"] = time.perf_counter() - t
 print("RESULT " + json.dumps(out))

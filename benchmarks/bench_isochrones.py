@@ -25,7 +25,7 @@ from geo_coverage.engine import (
     snap_points,
     take,
 )
-from geo_coverage.isochrones import travel_times
+from geo_coverage.isochrones import group_travel_times
 from geo_coverage.network import WalkNetwork, network_from_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -74,7 +74,7 @@ def agreement(
                 float(np.mean(shapely.contains_xy(poly, xs[keep], ys[keep]) == exact))
             )
         for res in (10.0, 5.0):
-            surface = travel_times(
+            surface = group_travel_times(
                 net,
                 {"g": np.ones(1, bool)},
                 one,

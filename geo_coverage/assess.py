@@ -18,17 +18,12 @@ from numpy.typing import NDArray
 
 from ._errors import Finding
 from .floor_area import catchment_area, compound_area, facility_catchments
-from .indicators import build_scorecard, gap_reasons, share
+from .indicators import WHOLE, build_scorecard, gap_reasons, share
 from .layers import Layers
-from .network import WalkNetwork
-from .reach import Origins, Reach, reach_city
+from .reach import Origins, Reach
 from .rural import township_checks, village_checks
 from .standards import FACILITY_TYPES, Standards
 from .subdistricts import subdistrict_checks
-
-
-def _minutes(distance_m: np.ndarray, speed_m_s: float) -> np.ndarray:
-    return distance_m / speed_m_s / 60.0
 
 
 def _per_community(origins: Origins, n: int, values: np.ndarray, how: str) -> np.ndarray:
@@ -92,63 +87,27 @@ class Assessment:
     townships: gpd.GeoDataFrame | None = None
 
 
-def assess(
-    network: WalkNetwork,
-    layers: Layers,
-    standards: Standards,
-    *,
-    reach: Reach | None = None,
-    snap_limit_m: float = 300.0,
-    far_points: str = "error",
-    files: dict[str, str] | None = None,
-) -> Assessment:
-    """Run every check of the standards on a city.
+def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
+    """Run every check of the standards on a city, from the walks of its reach stage.
 
-    Every walk comes from ``reach`` (the reach stage); the assessment itself searches
-    nothing. Without one, the reach stage runs here with ``snap_limit_m``,
-    ``far_points`` and ``files``.
+    Every walk comes from ``reach``; the assessment itself searches nothing.
 
     Parameters
     ----------
-    network
-        The walking network.
+    reach
+        The walks of this city (``reach.reach_city`` with the same layers and standards).
     layers
         Input layers in the network CRS.
     standards
         Thresholds to apply.
-    reach
-        The walks of this city (``reach.reach_city`` with the same layers and standards).
-    snap_limit_m
-        Origins and facilities farther than this from a walkable street are "far".
-    far_points
-        "error": far points stop the run with a located error; "flag": far
-        communities are reported as not assessed (own gap-list row, map colour and
-        scorecard count) and far facilities serve no one, each with a warning.
-    files
-        Layer name -> file path, for error messages.
 
     Returns
     -------
     Assessment
         Per-community, per-facility and per-subdistrict results, scorecard and gap list.
-
-    Raises
-    ------
-    LayerError
-        Points lie beyond the snap limit.
     """
-    if reach is None:
-        reach = reach_city(
-            network,
-            layers,
-            standards,
-            snap_limit_m=snap_limit_m,
-            far_points=far_points,
-            files=files,
-        )
     fac = layers.facilities.copy()
     com = layers.communities.copy()
-    speed = standards.walking_speed_m_s
     circle_m = reach.circle_m
     origins = reach.origins
     origin_far = reach.origin_far
@@ -163,25 +122,24 @@ def assess(
     covered_share = _per_community(origins, n, dist <= circle_m, "share")
     best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
     best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
-    com["walk_min"] = _minutes(best["d"].to_numpy(), speed).round(2)
+    com["walk_min"] = standards.walk_min(best["d"].to_numpy()).round(2)
     near = best["f"].fillna(-1).astype(int).to_numpy()
     com["nearest_id"] = np.where(near >= 0, fac["id"].to_numpy()[near], "")
     com["nearest_name"] = np.where(near >= 0, fac["name"].to_numpy()[near], "")
     com["nearest_type"] = np.where(near >= 0, fac["type"].to_numpy()[near], "")
     com["covered_share"] = covered_share.round(4)
-    com["covered"] = covered_share >= 1.0 - 1e-9
+    com["covered"] = covered_share >= WHOLE
 
     dc_dist = reach.group(standards.day_care_types).origin_m
-    com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= 1 - 1e-9
+    com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= WHOLE
     meal_dist = reach.group(standards.meal_types).origin_m
     com["meal_covered_share"] = _per_community(origins, n, meal_dist <= circle_m, "share").round(4)
     type_share: dict[str, np.ndarray] = {}
     for ftype in FACILITY_TYPES:
         if (fac["type"] == ftype).any():
             d = reach.group(ftype).origin_m
-            com[f"walk_min_{ftype}"] = _minutes(_per_community(origins, n, d, "min"), speed).round(
-                2
-            )
+            walk_m = _per_community(origins, n, d, "min")
+            com[f"walk_min_{ftype}"] = standards.walk_min(walk_m).round(2)
             type_share[ftype] = _per_community(origins, n, d <= circle_m, "share")
 
     not_assessed = ~com["assessed"].to_numpy()
@@ -197,7 +155,7 @@ def assess(
     fac = facility_catchments(fac, com, reach.catchment)
     subs = None
     if layers.subdistricts is not None:
-        subs = subdistrict_checks(network, layers.subdistricts, com, fac, reach, standards)
+        subs = subdistrict_checks(layers.subdistricts, com, fac, reach, standards)
     villages = None if layers.villages is None else village_checks(layers.villages, fac, standards)
     townships = (
         None if layers.townships is None else township_checks(layers.townships, fac, standards)
@@ -267,7 +225,7 @@ def coverage_by_type(com: pd.DataFrame, covered_share: dict[str, np.ndarray]) ->
                 "type": key,
                 "label_zh": ftype.label_zh,
                 "label_en": ftype.label_en,
-                "communities_share": float((within >= 1 - 1e-9).mean()),
+                "communities_share": float((within >= WHOLE).mean()),
                 "households_share": share((hh * within).sum(), hh.sum()),
                 "elderly_share": share((elderly * within).sum(), elderly.sum()),
             }

@@ -9,8 +9,6 @@ WGS84), which would move every point about 500 m in a Chinese city.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,6 @@ import shapely
 from ._errors import ConfigError, Finding
 from .config import LAYER_KINDS, CityConfig
 from .coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
-from .export import foreign_files
 from .layers import Layers
 from .network import SPARSE_KM_PER_KM2, WalkNetwork, network_quality
 
@@ -171,8 +168,8 @@ def coordinate_system_warnings(
 def preflight(config: CityConfig) -> None:
     """Check what a run needs before computing anything; raise on the first problem.
 
-    Every configured input file exists and can be read, and the output folder can
-    be created and written (it is not a file, its parent is writable).
+    Every configured input file exists and can be read (the output folder is checked
+    by ``export.check_output_folder``).
 
     Parameters
     ----------
@@ -192,16 +189,6 @@ def preflight(config: CityConfig) -> None:
             inputs.append((f"layers.{kind}.path", config.layer_path(kind)))
     for key, path in inputs:
         _check_readable(key, path)
-    _check_writable_folder(config.output_folder)
-    foreign = foreign_files(config.output_folder)
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
-        msg = (
-            f"{config.output_folder}: the output folder holds files geo_coverage did not write "
-            f"({shown}); a run replaces the whole folder, so set outputs.folder to a folder "
-            "of its own"
-        )
-        raise ConfigError(msg)
 
 
 def _check_readable(key: str, path: Path) -> None:
@@ -216,27 +203,6 @@ def _check_readable(key: str, path: Path) -> None:
             f.read(1)
     except OSError as exc:
         msg = f"{path}: cannot be read ({exc.strerror}); check the file's permissions ({key})"
-        raise ConfigError(msg) from None
-
-
-def _check_writable_folder(folder: Path) -> None:
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        msg = (
-            f"{folder}: cannot hold the outputs, because {existing} is a file; set "
-            "outputs.folder to a folder (or remove the file)"
-        )
-        raise ConfigError(msg)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".geo_coverage_probe_", dir=folder.parent)
-        os.close(fd)
-        Path(probe).unlink()
-    except OSError as exc:
-        msg = (
-            f"{folder}: the output folder cannot be written ({exc.strerror}); set "
-            "outputs.folder to a folder you can write to"
-        )
         raise ConfigError(msg) from None
 
 

@@ -7,9 +7,13 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, settings
 from ._errors import GeoCoverageError
+
+if TYPE_CHECKING:
+    from .results import Result
 
 DESCRIPTION = """\
 Test elderly-care service coverage on the real walking network.
@@ -161,11 +165,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 1 if any(o.status == "failed" for o in result.outcomes) else 0
 
 
-def _print_summary(result: object) -> None:
-
+def _print_summary(result: Result) -> None:
     from .indicators import format_target, format_value
 
-    sc = result.assessment.scorecard  # type: ignore[attr-defined]
+    sc = result.assessment.scorecard
     marks = {
         "pass": "PASS",
         "fail": "FAIL",
@@ -180,16 +183,16 @@ def _print_summary(result: object) -> None:
         if row["status"] == "no_data":
             line += f"; add {row['missing_data']}"
         print(line)
-    for warning in result.warnings:  # type: ignore[attr-defined]
+    for warning in result.warnings:
         print(f"  warning: {warning}")
-    q = result.network_quality  # type: ignore[attr-defined]
+    q = result.network_quality
     print(
         f"  network: {q['nodes']:,} nodes, {q['edges']:,} edges, {q['km_per_km2']:.1f} km of "
         f"walkable street per km² in the study area; {q['dropped_pieces']:.0f} "
         f"disconnected pieces ({q['dropped_nodes']:.0f} nodes) left out"
     )
-    print(f"  gaps: {len(result.assessment.gaps)} communities")  # type: ignore[attr-defined]
-    siting = result.siting  # type: ignore[attr-defined]
+    print(f"  gaps: {len(result.assessment.gaps)} communities")
+    siting = result.siting
     if siting is not None:
         unit = "elderly" if siting.objective == "elderly" else "households"
         print(
@@ -197,7 +200,7 @@ def _print_summary(result: object) -> None:
             f"{siting.solution.covered:,.0f} of {siting.demand_total:,.0f} unserved {unit} "
             f"({siting.demand_reachable:,.0f} within reach of any candidate site)"
         )
-    for path in result.outputs:  # type: ignore[attr-defined]
+    for path in result.outputs:
         print(f"  wrote {path}")
 
 

@@ -256,6 +256,8 @@ _THRESHOLD_TYPES: dict[str, Any] = {
     "beds_per_1000_elderly": _Positive,
     "nursing_bed_share": _Share,
     "health_colocation_min": _Positive,
+    "health_types": _Types,
+    "subdistrict_centre_types": _Types,
     "meal_types": _Types,
     "meal_coverage_target_share": _Share,
     "institutional_care_share": _Share,
@@ -342,6 +344,11 @@ class SitingConfig(_Strict):
     )
     objective: Literal["elderly", "households"] = "elderly"
     method: Literal["auto", "exact", "greedy"] = "auto"
+    candidate_radius_m: Annotated[float, Field(gt=0, le=5000)] = Field(
+        300.0,
+        description="without a candidates layer: street nodes within this distance of an "
+        "unserved compound are candidate sites too, metres",
+    )
 
 
 class OutputConfig(_Strict):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Finding, OutputError
+from ._errors import ConfigError, Finding, OutputError
 from .assess import Assessment
 from .config import CityConfig
 from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
@@ -32,6 +32,7 @@ from .isochrones import TravelTimes, for_display
 from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
+from .results import Result
 from .siting import SitingResult
 from .standards import FACILITY_TYPES
 from .utils import log
@@ -140,6 +141,50 @@ OUTPUT_NAMES = frozenset(
 
 OUTPUT_PATTERNS = ("travel_time_*.tif", "travel_time_*.qml")
 """Output files named after the facility groups."""
+
+
+def check_output_folder(folder: Path) -> None:
+    """Check before a run that its outputs can be written to ``folder``.
+
+    The folder can be created and written (it is not a file, its parent is writable)
+    and holds nothing geo_coverage did not write (a run replaces the whole folder).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the folder, what is wrong and how to fix it.
+    """
+    _check_writable_folder(folder)
+    foreign = foreign_files(folder)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        msg = (
+            f"{folder}: the output folder holds files geo_coverage did not write "
+            f"({shown}); a run replaces the whole folder, so set outputs.folder to a folder "
+            "of its own"
+        )
+        raise ConfigError(msg)
+
+
+def _check_writable_folder(folder: Path) -> None:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        msg = (
+            f"{folder}: cannot hold the outputs, because {existing} is a file; set "
+            "outputs.folder to a folder (or remove the file)"
+        )
+        raise ConfigError(msg)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".geo_coverage_probe_", dir=folder.parent)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        msg = (
+            f"{folder}: the output folder cannot be written ({exc.strerror}); set "
+            "outputs.folder to a folder you can write to"
+        )
+        raise ConfigError(msg) from None
 
 
 def foreign_files(folder: str | Path) -> list[str]:
@@ -688,19 +733,11 @@ def save_geotiff(
     return Path(path)
 
 
-def _write_set(
-    config: CityConfig,
-    assessment: Assessment,
-    isochrones: gpd.GeoDataFrame,
-    shown: gpd.GeoDataFrame,
-    siting: SitingResult | None,
-    quality: dict[str, float] | None,
-    warnings: tuple[Finding, ...],
-    times: TravelTimes | None,
-    day: str,
-    streets: np.ndarray | None,
-) -> list[str]:
+def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str) -> list[str]:
     """Write every output into a staging folder and swap it in (``staged_folder``)."""
+    assessment, siting, warnings = result.assessment, result.siting, result.warnings
+    quality, times, isochrones = result.network_quality, result.travel_times, result.isochrones
+    streets = result.network.edge_geometry
     folder = config.output_folder
     lang = config.outputs.language
     circle = assessment.standards.care_circle_min
@@ -788,27 +825,29 @@ def _write_set(
     return names
 
 
-def write_outputs(
-    config: CityConfig,
-    assessment: Assessment,
-    isochrones: gpd.GeoDataFrame,
-    siting: SitingResult | None = None,
-    quality: dict[str, float] | None = None,
-    warnings: tuple[Finding, ...] = (),
-    times: TravelTimes | None = None,
-    *,
-    streets: np.ndarray | None = None,
-) -> tuple[Path, ...]:
-    """Write map, gap list, scorecard and layers to the output folder, all or nothing.
+def write_outputs(config: CityConfig, result: Result) -> tuple[Path, ...]:
+    """Write map, gap list, scorecard, layers and report of a run, all or nothing.
 
-    ``streets`` (the network's edge lines, metric CRS) are drawn under the report's maps.
+    The network's edge lines are drawn under the report's maps. Every file is written
+    into a staging folder beside the output folder, which replaces it only once the
+    whole set is complete (``staged_folder``): a failed or killed run leaves the
+    previous set whole.
 
-    Every file is written into a staging folder beside the output folder, which
-    replaces it only once the whole set is complete (``staged_folder``): a
-    failed or killed run leaves the previous set whole.
+    Parameters
+    ----------
+    config
+        The city config (output folder, formats, language, basemap).
+    result
+        The run (its ``outputs`` are ignored).
+
+    Returns
+    -------
+    tuple of Path
+        The files written.
     """
     folder = config.output_folder
     day = data_date(config)
+    times, isochrones = result.travel_times, result.isochrones
     # isochrones as drawn: the grid's stair steps smoothed, never finer than its cells
     tolerance = max(DISPLAY_TOLERANCE_M, times.grid.resolution_m if times is not None else 0.0)
     shown = isochrones.assign(geometry=for_display(isochrones.geometry.to_numpy(), tolerance))
@@ -822,9 +861,7 @@ def write_outputs(
         )
         raise OutputError(msg)
     try:
-        names = _write_set(
-            config, assessment, isochrones, shown, siting, quality, warnings, times, day, streets
-        )
+        names = _write_set(config, result, shown, day)
     except OutputError:
         raise
     except Exception as exc:

@@ -192,6 +192,10 @@ class Indicator:
     follows: str = ""
 
 
+WHOLE = 1.0 - 1e-9
+"""A share at least this large counts as whole (a community covered in full)."""
+
+
 def share(part: float, whole: float) -> float:
     """``part / whole``, 0 when ``whole`` is 0."""
     return float(part) / float(whole) if whole else 0.0
@@ -323,12 +327,13 @@ def _institutions(m: Assessed) -> Ratio:
 
 
 def _colocation_shown(m: Assessed) -> bool:
-    types = m.facilities["type"]
-    return _has_subdistricts(m) and types.eq("centre").any() and types.eq("health").any()
+    types, s = m.facilities["type"], m.standards
+    centres, health = types.isin(s.subdistrict_centre_types), types.isin(s.health_types)
+    return _has_subdistricts(m) and centres.any() and health.any()
 
 
 def _colocation(m: Assessed) -> Ratio:
-    centres = float(m.facilities["type"].eq("centre").sum())
+    centres = float(m.facilities["type"].isin(m.standards.subdistrict_centre_types).sum())
     return Ratio(float(m.subdistricts["centres_colocated"].sum()), centres)
 
 

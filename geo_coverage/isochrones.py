@@ -32,6 +32,8 @@ from scipy.spatial import cKDTree
 from . import settings
 from .engine import Snapped, nearest_source_distances, take
 from .network import WalkNetwork
+from .reach import Reach
+from .standards import Standards, walk_metres, walk_minutes
 from .utils import cache_write, log, progress
 
 FINE_RESOLUTION_M = 5.0
@@ -298,7 +300,7 @@ def surface_minutes(
     metres = np.full(grid.cell_sample.shape, np.inf, dtype=np.float64)
     ok = grid.cell_sample >= 0
     metres[ok] = walked[grid.cell_sample[ok]] + grid.cell_step[ok]
-    return (metres / speed_m_s / 60.0).astype(np.float32).reshape(grid.shape)
+    return walk_minutes(metres, speed_m_s).astype(np.float32).reshape(grid.shape)
 
 
 def band_polygons(
@@ -367,6 +369,47 @@ class TravelTimes:
 
 def travel_times(
     network: WalkNetwork,
+    reach: Reach,
+    standards: Standards,
+    *,
+    resolution_m: float | None = None,
+) -> TravelTimes:
+    """Isochrones of the care circle and of each facility type, from the reach's walks.
+
+    Parameters
+    ----------
+    network
+        The walking network the reach searched.
+    reach
+        The reach stage: snapped facilities and every node's walk per facility group.
+    standards
+        The bands and the walking speed.
+    resolution_m
+        Grid cell size, metres; None: ``auto_resolution`` of the study area.
+
+    Returns
+    -------
+    TravelTimes
+        Polygons, surfaces and the grid; facilities far from every street are left out.
+    """
+    types = reach.facility_types
+    keys = {"care_circle": standards.care_circle_types}
+    keys |= {t: t for t in sorted(set(types))}
+    usable = ~reach.facility_far
+    return group_travel_times(
+        network,
+        {name: np.isin(types, key) & usable for name, key in keys.items()},
+        reach.facilities,
+        bands_min=standards.bands_min,
+        speed_m_s=standards.walking_speed_m_s,
+        max_offset_m=reach.step_off_m,
+        resolution_m=resolution_m,
+        node_distances={name: reach.group(key).nodes.distance_m for name, key in keys.items()},
+    )
+
+
+def group_travel_times(
+    network: WalkNetwork,
     groups: dict[str, NDArray[np.bool_]],
     facilities: Snapped,
     *,
@@ -404,7 +447,7 @@ def travel_times(
     TravelTimes
         Polygons, surfaces and the grid.
     """
-    limit_m = max(bands_min) * 60.0 * speed_m_s
+    limit_m = walk_metres(max(bands_min), speed_m_s)
     named = [(name, np.flatnonzero(mask)) for name, mask in groups.items() if mask.any()]
     if node_distances is None:
         node_distances = {

@@ -277,6 +277,11 @@ class Reach:
         How far the group searches go, metres.
     step_off_m
         The longest straight step between a point and its street, metres.
+    facility_types
+        Each facility's type (the tool's type key).
+    centre_health_m
+        Each subdistrict centre's walk to the nearest health facility, metres (inf for
+        the other facilities, and where no health facility is within the search).
     findings
         Points beyond the step-off cap (with ``far_points: flag``), each located.
     """
@@ -290,6 +295,8 @@ class Reach:
     circle_m: float
     limit_m: float
     step_off_m: float
+    facility_types: NDArray[np.object_]
+    centre_health_m: NDArray[np.float64]
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -318,6 +325,7 @@ def facility_groups(standards: Standards, types: NDArray[np.object_]) -> list[tu
         _group_key(standards.care_circle_types),
         _group_key(standards.day_care_types),
         _group_key(standards.meal_types),
+        _group_key(standards.health_types),
     ]
     keys += [(t,) for t in sorted(set(types))]
     return list(dict.fromkeys(keys))
@@ -389,9 +397,8 @@ def reach_city(
     """
     files = files or {}
     fac, com = layers.facilities, layers.communities
-    speed = standards.walking_speed_m_s
-    circle_m = standards.care_circle_min * 60.0 * speed
-    limit_m = max(SEARCH_LIMIT_MIN, standards.care_circle_min) * 60.0 * speed
+    circle_m = standards.walk_m(standards.care_circle_min)
+    limit_m = standards.walk_m(max(SEARCH_LIMIT_MIN, standards.care_circle_min))
     fac_xy = shapely.get_coordinates(fac.geometry.to_numpy())
     fac_snap = snap_points(network, fac_xy[:, 0], fac_xy[:, 1])
     origins = community_origins(network, com, layers.entrances)
@@ -426,6 +433,13 @@ def reach_city(
     catchment["community"] = origins.community[catchment["point"].to_numpy()]
     catchment["weight"] = origins.weight[catchment["point"].to_numpy()]
     catchment = catchment.groupby(["source", "community"], as_index=False)["weight"].sum()
+    centre_health_m = np.full(len(fac), np.inf)
+    centres = np.flatnonzero(np.isin(types, standards.subdistrict_centre_types))
+    health = groups[_group_key(standards.health_types)]
+    if len(centres) and len(health.members):
+        centre_health_m[centres] = nearest_source_from_points(
+            network, health.nodes, take(fac_snap, centres), take(fac_snap, health.members)
+        )[0]
     return Reach(
         facilities=fac_snap,
         facility_offset_m=fac_offset,
@@ -436,5 +450,7 @@ def reach_city(
         circle_m=circle_m,
         limit_m=limit_m,
         step_off_m=snap_limit_m,
+        facility_types=types,
+        centre_health_m=centre_health_m,
         findings=tuple(findings),
     )

@@ -23,8 +23,9 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from .assess import Assessment
-from .engine import pairs_within, snap_points, take
+from .engine import Snapped, pairs_within, snap_points, take
 from .network import WalkNetwork
+from .reach import Reach
 from .utils import log
 
 EXACT_LIMIT = 200_000
@@ -375,8 +376,74 @@ class SitingResult:
     objective: str
 
 
+def cover_matrix(
+    network: WalkNetwork, candidates: Snapped, demand: Snapped, circle_m: float
+) -> sparse.csc_matrix:
+    """Which candidate reaches which demand point within the care circle (the array core).
+
+    Parameters
+    ----------
+    network
+        The walking network.
+    candidates
+        Candidate sites snapped to their streets.
+    demand
+        Demand points snapped to their streets.
+    circle_m
+        The care circle, metres of walking.
+
+    Returns
+    -------
+    scipy.sparse.csc_matrix
+        Boolean, demand points × candidates: the sparse pairs within ``circle_m``.
+    """
+    pairs = pairs_within(network, candidates, demand, limit_m=circle_m)
+    return sparse.csc_matrix(
+        (np.ones(len(pairs)), (pairs["point"].to_numpy(), pairs["source"].to_numpy())),
+        shape=(len(demand), len(candidates)),
+        dtype=bool,
+    )
+
+
+def choose_sites(
+    cover: sparse.spmatrix,
+    weights: NDArray[np.float64],
+    *,
+    k: int,
+    method: str = "auto",
+    target_share: float | None = None,
+) -> Solution:
+    """The sites to build: ``k`` covering the most weight, or the fewest reaching a share.
+
+    Parameters
+    ----------
+    cover
+        Demand points × candidates (``cover_matrix``).
+    weights
+        Each demand point's weight (elderly or households).
+    k
+        Number of sites (maximal covering).
+    method
+        {"auto", "exact", "greedy"}
+    target_share
+        When given, ignore ``k`` and find the fewest sites covering this share of the
+        weight the candidates can reach (set covering).
+
+    Returns
+    -------
+    Solution
+        The selected candidates, in order of marginal gain.
+    """
+    if cover.shape[0] == 0:
+        return Solution(np.empty(0, dtype=np.int64), np.empty(0), 0.0, "exact", 0.0)
+    if target_share is not None:
+        return fewest_sites(cover, weights, target_share=target_share, method=method)
+    return solve_mclp(cover, weights, k, method=method)
+
+
 def propose_sites(
     network: WalkNetwork,
+    reach: Reach,
     assessment: Assessment,
     *,
     k: int = 3,
@@ -384,13 +451,19 @@ def propose_sites(
     candidates: gpd.GeoDataFrame | None = None,
     method: str = "auto",
     target_share: float | None = None,
+    candidate_radius_m: float = 300.0,
 ) -> SitingResult:
     """Propose ``k`` new community care facilities covering the most unserved demand.
+
+    The frame wrapper around ``cover_matrix`` and ``choose_sites``: the demand is every
+    assessed origin outside the care circle, snapped as the reach stage snapped it.
 
     Parameters
     ----------
     network
         The walking network.
+    reach
+        The reach stage of the assessment (snapped origins, the care circle in metres).
     assessment
         The assessment of the existing facilities.
     k
@@ -405,14 +478,15 @@ def propose_sites(
     target_share
         When given, ignore ``k`` and find the fewest sites that cover this share of
         the unserved demand the candidates can reach (set covering).
+    candidate_radius_m
+        With the default candidates: street nodes within this distance of an unserved
+        origin are candidates too.
 
     Returns
     -------
     SitingResult
         The proposed sites with what each adds.
     """
-    s = assessment.standards
-    circle_m = s.care_circle_min * 60.0 * s.walking_speed_m_s
     origins = assessment.origins
     com = assessment.communities
     unserved = np.flatnonzero((~origins["covered"] & origins["assessed"]).to_numpy())
@@ -422,24 +496,17 @@ def propose_sites(
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     weights = elderly if objective == "elderly" else hh
     if candidates is None:
-        candidates = default_candidates(network, assessment)
+        candidates = default_candidates(network, assessment, radius_m=candidate_radius_m)
     candidates = candidates.to_crs(network.crs).reset_index(drop=True)
     cxy = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
-    cand_snap = snap_points(network, cxy[:, 0], cxy[:, 1])
-    dem_snap = take(assessment.reach.origins.snapped, unserved)
-    pairs = pairs_within(network, cand_snap, dem_snap, limit_m=circle_m)
-    cover = sparse.csc_matrix(
-        (np.ones(len(pairs)), (pairs["point"].to_numpy(), pairs["source"].to_numpy())),
-        shape=(len(demand), len(candidates)),
-        dtype=bool,
+    cover = cover_matrix(
+        network,
+        snap_points(network, cxy[:, 0], cxy[:, 1]),
+        take(reach.origins.snapped, unserved),
+        reach.circle_m,
     )
     log(f"siting: {len(candidates):,} candidates × {len(demand):,} unserved origins, k={k}")
-    if len(demand) == 0:
-        solution = Solution(np.empty(0, dtype=np.int64), np.empty(0), 0.0, "exact", 0.0)
-    elif target_share is not None:
-        solution = fewest_sites(cover, weights, target_share=target_share, method=method)
-    else:
-        solution = solve_mclp(cover, weights, k, method=method)
+    solution = choose_sites(cover, weights, k=k, method=method, target_share=target_share)
     sites = _describe_sites(candidates, solution, cover, hh, elderly, assessment)
     reachable = float(weights[np.diff(cover.tocsr().indptr) > 0].sum())
     return SitingResult(sites, solution, float(weights.sum()), reachable, objective)

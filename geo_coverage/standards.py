@@ -23,7 +23,11 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 DOCS = MappingProxyType(
     {
@@ -314,6 +318,19 @@ def closest_type_word(word: str) -> str | None:
     return best[1] if best[0] >= 2 else None
 
 
+def walk_metres(minutes: float, speed_m_s: float) -> float:
+    """Metres walked in ``minutes`` at ``speed_m_s``: the one minutes → metres rule."""
+    return minutes * 60.0 * speed_m_s
+
+
+Metres = TypeVar("Metres", float, "NDArray[np.float64]")
+
+
+def walk_minutes(metres: Metres, speed_m_s: float) -> Metres:
+    """Minutes it takes to walk ``metres`` at ``speed_m_s``: the one metres → minutes rule."""
+    return metres / speed_m_s / 60.0
+
+
 @dataclass(frozen=True)
 class Standards:
     """Every threshold applied in an assessment, with the source of each.
@@ -348,6 +365,8 @@ class Standards:
         ``moderately_aged_share``.
     centres_per_subdistrict
         Comprehensive centres each subdistrict (街道) must have.
+    subdistrict_centre_types
+        Facility types that count as a subdistrict's comprehensive centre.
     subdistrict_centre_target_share
         Target share of subdistricts holding ``centres_per_subdistrict`` centres.
     day_care_types
@@ -369,6 +388,8 @@ class Standards:
     health_colocation_min
         A centre counts as co-located with health care when a health station is
         within this walk, minutes.
+    health_types
+        Facility types that provide health care (卫生服务站) for the co-location check.
     health_colocation_target_share
         Target share of centres so co-located.
     meal_types
@@ -417,6 +438,7 @@ class Standards:
     moderately_aged_share: float
     aged_area_uplift: float
     centres_per_subdistrict: int
+    subdistrict_centre_types: tuple[str, ...]
     subdistrict_centre_target_share: float | None
     day_care_types: tuple[str, ...]
     day_care_coverage_share: float | None
@@ -427,6 +449,7 @@ class Standards:
     beds_total_target: float | None
     institutions_target: float | None
     health_colocation_min: float
+    health_types: tuple[str, ...]
     health_colocation_target_share: float | None
     meal_types: tuple[str, ...]
     meal_coverage_target_share: float | None
@@ -444,6 +467,14 @@ class Standards:
     population_year: int | None = None
     population_elderly: float | None = None
     population_growth: float | None = None
+
+    def walk_m(self, minutes: float) -> float:
+        """Metres walked in ``minutes`` at the walking speed."""
+        return walk_metres(minutes, self.walking_speed_m_s)
+
+    def walk_min(self, metres: Metres) -> Metres:
+        """Minutes it takes to walk ``metres`` at the walking speed."""
+        return walk_minutes(metres, self.walking_speed_m_s)
 
     def cite(self, key: str) -> Source:
         """The source of threshold ``key``."""
@@ -482,6 +513,7 @@ THRESHOLD_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "moderately_aged_share": ("中度老龄化（60岁以上占比）", "moderately aged (60+ share)"),
         "aged_area_uplift": ("中度老龄化小区用房上调系数", "floor-area uplift where aged"),
         "centres_per_subdistrict": ("每个街道综合中心数", "centres per subdistrict"),
+        "subdistrict_centre_types": ("街道综合中心类型", "subdistrict centre types"),
         "subdistrict_centre_target_share": ("街道综合中心覆盖率目标", "subdistrict centre target"),
         "day_care_types": ("计入日间照料的设施类型", "day-care types"),
         "day_care_coverage_share": ("日间照料覆盖率目标", "day-care coverage target"),
@@ -492,6 +524,7 @@ THRESHOLD_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "beds_total_target": ("养老机构床位总数目标", "institutional beds target"),
         "institutions_target": ("养老机构数量目标", "institutions target"),
         "health_colocation_min": ("与卫生服务站邻近（步行分钟）", "next to health care (minutes)"),
+        "health_types": ("卫生服务设施类型", "health-care types"),
         "health_colocation_target_share": ("邻近设置率目标", "co-location target"),
         "meal_types": ("助餐设施类型", "meal-point types"),
         "meal_coverage_target_share": ("助餐覆盖率目标", "meal coverage target"),
@@ -551,6 +584,8 @@ _BASE: dict[str, tuple[Any, Source]] = {
     "beds_total_target": (None, _unset()),
     "institutions_target": (None, _unset()),
     "health_colocation_min": (5.0, _tool("邻近 = 步行5分钟内")),
+    "health_types": (("health",), _tool("社区卫生服务中心（站）、乡镇卫生院")),
+    "subdistrict_centre_types": (("centre",), _tool("街道综合养老服务中心")),
     "health_colocation_target_share": (None, _unset()),
     "meal_types": (("canteen",), _tool("老年食堂、长者食堂、银发食堂、助餐点")),
     "meal_coverage_target_share": (None, _unset()),

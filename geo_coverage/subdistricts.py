@@ -14,15 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .engine import nearest_source_from_points, take
 from .indicators import share
-from .network import WalkNetwork
 from .reach import Reach
 from .standards import Standards
 
 
 def subdistrict_checks(
-    network: WalkNetwork,
     subs: gpd.GeoDataFrame,
     com: gpd.GeoDataFrame,
     fac: gpd.GeoDataFrame,
@@ -44,19 +41,8 @@ def subdistrict_checks(
     com_sub = com_sub.to_numpy().astype(int)
     fsub = fac_sub.to_numpy()
     rows = []
-    centre = fac["type"].eq("centre").to_numpy()
-    colocated = np.zeros(len(fac), dtype=bool)
-    if centre.any() and fac["type"].eq("health").any():
-        health = reach.group("health")
-        d, _ = nearest_source_from_points(
-            network,
-            health.nodes,
-            take(reach.facilities, np.flatnonzero(centre)),
-            take(reach.facilities, health.members),
-        )
-        colocated[np.flatnonzero(centre)] = (
-            d <= standards.health_colocation_min * 60 * standards.walking_speed_m_s
-        )
+    centre = fac["type"].isin(standards.subdistrict_centre_types).to_numpy()
+    colocated = reach.centre_health_m <= standards.walk_m(standards.health_colocation_min)
     beds = fac["beds"].fillna(0).to_numpy()
     nursing = fac["nursing_beds"].fillna(0).to_numpy()
     assessed = com["assessed"].to_numpy(dtype=bool)

@@ -39,3 +39,11 @@ def demo_copy(tmp_path: Path) -> Path:
     (tmp_path / "configs").mkdir()
     shutil.copy(ROOT / "configs" / "demo.yaml", tmp_path / "configs" / "demo.yaml")
     return tmp_path / "configs" / "demo.yaml"
+
+
+def assess_on(network, layers, standards, **reach_options):
+    """Reach and assess ``layers`` on ``network``: the two stages a run chains."""
+    from geo_coverage.assess import assess
+    from geo_coverage.reach import reach_city
+
+    return assess(reach_city(network, layers, standards, **reach_options), layers, standards)

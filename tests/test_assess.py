@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,11 +11,11 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.assess import assess
 from geo_coverage.layers import ROW_COL, Layers
 from geo_coverage.network import network_from_arrays
 from geo_coverage.pipeline import prepare
 from geo_coverage.standards import standards_from_profile
+from tests.conftest import assess_on
 
 CRS = "EPSG:4546"
 
@@ -90,7 +92,7 @@ def test_catchment_scope_matches_a_hand_computed_2sfca(street):
         ]
     )
     standards = standards_from_profile("inner-mongolia", overrides={"care_circle_min": 250 / 60})
-    result = assess(street, Layers(fac, com), standards)
+    result = assess_on(street, Layers(fac, com), standards)
     got = result.communities.set_index("id")["catchment_m2_per_100hh"]
     expected = {
         "c0": 100 / 3,
@@ -118,7 +120,7 @@ def test_entrances_split_households_and_report_the_covered_share(street):
         [(100.0, 5.0), (950.0, 5.0)],
     )
     standards = standards_from_profile("inner-mongolia", overrides={"care_circle_min": 5.0})
-    result = assess(street, Layers(fac, com, entrances=entrances), standards)
+    result = assess_on(street, Layers(fac, com, entrances=entrances), standards)
     row = result.communities.iloc[0]
     assert row["covered_share"] == pytest.approx(0.6)  # e1 at 105 m; e2 at 955 m > 300 m
     assert not row["covered"]
@@ -128,10 +130,9 @@ def test_entrances_split_households_and_report_the_covered_share(street):
 
 def test_demo_tells_the_story_it_was_built_for(demo_config_path):
     """East subdistrict 东风街道 has no centre; its nursing home does not make it covered."""
-    result = assess(
-        *reversed(prepare(load_config(demo_config_path))[:2]),
-        load_config(demo_config_path).standards,
-    )
+    config = load_config(demo_config_path)
+    inputs = prepare(config)
+    result = assess_on(inputs.network, inputs.layers, config.standards)
     subs = result.subdistricts.set_index("name")
     assert list(subs["has_centre"]) == [True, True, False]
     assert subs.loc["东风街道", "covered_households_share"] < 0.5
@@ -147,6 +148,7 @@ def test_one_reach_prices_verdicts_and_isochrones_with_one_step_off_rule(street)
     off the street (250 m) is within the snap limit (300 m), so the map's care circle
     must hold the compound too — before the reach stage, polygons allowed only 150 m.
     """
+    from geo_coverage.assess import assess
     from geo_coverage.isochrones import travel_times
     from geo_coverage.reach import reach_city
 
@@ -156,21 +158,11 @@ def test_one_reach_prices_verdicts_and_isochrones_with_one_step_off_rule(street)
     layers = Layers(facilities=fac, communities=com)
     s = standards_from_profile("inner-mongolia")
     reach = reach_city(street, layers, s, snap_limit_m=300.0)
-    result = assess(street, layers, s, reach=reach)
+    result = assess(reach, layers, s)
     assert result.reach is reach  # the assessment searched nothing itself
     assert result.communities["walk_min"].iloc[0] == pytest.approx(550 / 60, abs=0.01)
     assert bool(result.communities["covered"].iloc[0])
-    group = reach.group(s.care_circle_types)
-    times = travel_times(
-        street,
-        {"care_circle": np.ones(1, bool)},
-        reach.facilities,
-        bands_min=(15.0,),
-        speed_m_s=s.walking_speed_m_s,
-        max_offset_m=reach.step_off_m,
-        resolution_m=5.0,
-        node_distances={"care_circle": group.nodes.distance_m},
-    )
-    polygon = times.isochrones["geometry"].iloc[0]
+    times = travel_times(street, reach, dataclasses.replace(s, bands_min=(15.0,)), resolution_m=5.0)
+    polygon = times.isochrones.set_index("group").loc["care_circle", "geometry"]
     assert polygon.contains(shapely.Point(400.0, 245.0))
     assert not polygon.contains(shapely.Point(400.0, 310.0))  # beyond the step-off cap

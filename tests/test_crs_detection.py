@@ -93,9 +93,9 @@ def test_run_warns_with_the_fix_on_a_real_district(extracts, tmp_path):
         "  communities: {source: osm}\n",
         encoding="utf-8",
     )
-    layers, _, _ = prepare(load_config(config))
-    messages = [w.message for w in layers.warnings if "coords" in w.message]
+    found = prepare(load_config(config)).warnings
+    messages = [w.message for w in found if "coords" in w.message]
     assert len(messages) == 1 and "set 'coords: wgs84' for layers.facilities" in messages[0]
     config.write_text(config.read_text(encoding="utf-8").replace("gcj02", "wgs84"), "utf-8")
-    layers, _, _ = prepare(load_config(config))
-    assert not [w for w in layers.warnings if "coords" in w.message]
+    found = prepare(load_config(config)).warnings
+    assert not [w for w in found if "coords" in w.message]

@@ -15,10 +15,10 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.assess import assess
 from geo_coverage.engine import snap_points, take
 from geo_coverage.pipeline import prepare
 from geo_coverage.reach import community_origins
+from tests.conftest import assess_on
 from tests.exact import nearest_exact, pair_matrix_exact
 
 
@@ -28,7 +28,8 @@ def demo():
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "configs" / "demo.yaml")
-    layers, network, _ = prepare(config)
+    inputs = prepare(config)
+    layers, network = inputs.layers, inputs.network
     s = config.standards
     fac = layers.facilities.reset_index(drop=True)
     raw = layers.communities.reset_index(drop=True)
@@ -39,7 +40,7 @@ def demo():
     pair = pair_matrix_exact(network, fac_snap, origins.snapped)  # facilities × compounds
     circle = s.care_circle_min * 60 * s.walking_speed_m_s
     care = fac["type"].isin(s.care_circle_types).to_numpy()
-    result = assess(network, layers, s)
+    result = assess_on(network, layers, s)
     return SimpleNamespace(
         s=s,
         layers=layers,

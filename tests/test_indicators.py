@@ -77,13 +77,13 @@ def _street_city(fac_spec, com_spec):
 
 def test_meal_coverage_counts_the_elderly_within_the_circle_of_a_meal_point():
     """Canteen at x = 0; A (20 elderly) walks 300 m, B (60 elderly) 1,000 m > 900 m."""
-    from geo_coverage.assess import assess
+    from tests.conftest import assess_on
 
     street, layers = _street_city(
         [("M", "canteen", 50.0, 0.0), ("S", "station", 50.0, 1000.0)],
         [("A", 100.0, 300.0), ("B", 300.0, 1000.0)],
     )
-    card = assess(street, layers, standards_from_profile("siping-tiexi")).scorecard
+    card = assess_on(street, layers, standards_from_profile("siping-tiexi")).scorecard
     row = card.set_index("indicator").loc["meal_coverage"]
     assert row["measured"] == pytest.approx(20 / 80)
     assert row["status"] == "fail" and row["label_zh"] == "老年助餐点覆盖率（15分钟内老年人）"
@@ -91,34 +91,34 @@ def test_meal_coverage_counts_the_elderly_within_the_circle_of_a_meal_point():
 
 
 def test_without_any_meal_point_the_meal_row_says_no_data_and_what_to_add():
-    from geo_coverage.assess import assess
+    from tests.conftest import assess_on
 
     street, layers = _street_city([("S", "station", 50.0, 0.0)], [("A", 100.0, 300.0)])
-    row = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    row = assess_on(street, layers, standards_from_profile("inner-mongolia")).scorecard
     row = row.set_index("indicator").loc["meal_coverage"]
     assert row["status"] == "no_data" and "老年食堂" in row["missing_data"]
 
 
 def test_bed_demand_compares_beds_with_three_percent_of_the_elderly():
     """80 elderly × 3 % = 2.4 beds needed; 3 beds meet 125 % of it."""
-    from geo_coverage.assess import assess
+    from tests.conftest import assess_on
 
     street, layers = _street_city(
         [("N", "nursing_home", 0.0, 0.0)], [("A", 100.0, 300.0), ("B", 300.0, 1000.0)]
     )
     layers.facilities["beds"] = 3.0
     chifeng = standards_from_profile("chifeng", overrides={})
-    card = assess(street, layers, dataclasses.replace(chifeng, place_level="city")).scorecard
+    card = assess_on(street, layers, dataclasses.replace(chifeng, place_level="city")).scorecard
     row = card.set_index("indicator").loc["bed_demand"]
     assert row["measured"] == pytest.approx(3 / 2.4)
     assert row["status"] == "pass" and "按老年人口3%测算" in row["label_zh"]
     assert "3%的老年人口入住机构养老" in row["source"] and row["year"] == 2025
     assert row["note"].startswith("按名单现有老年人口 80 人测算")
     # a district of Chifeng: the city-wide target is judged on the city's total only
-    district = assess(street, layers, dataclasses.replace(chifeng, place_level="county"))
+    district = assess_on(street, layers, dataclasses.replace(chifeng, place_level="county"))
     assert district.scorecard.set_index("indicator").loc["bed_demand", "status"] == "total"
     # Inner Mongolia's documents set no bed target: measured, never judged
-    region = assess(street, layers, standards_from_profile("inner-mongolia")).scorecard
+    region = assess_on(street, layers, standards_from_profile("inner-mongolia")).scorecard
     assert region.set_index("indicator").loc["bed_demand", "status"] == "no_target"
 
 
@@ -160,7 +160,7 @@ def test_a_village_is_served_by_a_facility_inside_it_or_within_the_configured_re
 
 def test_bed_targets_measure_against_the_target_years_elderly():
     """001 counts demand as 3 % of the 2025 elderly (105万), not of today's list."""
-    from geo_coverage.assess import assess
+    from tests.conftest import assess_on
 
     street, layers = _street_city(
         [("N", "nursing_home", 0.0, 0.0)], [("A", 100.0, 300.0), ("B", 300.0, 1000.0)]
@@ -170,10 +170,11 @@ def test_bed_targets_measure_against_the_target_years_elderly():
     given = dataclasses.replace(chifeng, population_year=2025, population_elderly=1_200.0)
     grown = dataclasses.replace(chifeng, population_year=2025, population_growth=1.5)
     for s, elderly in ((chifeng, 80.0), (given, 1_200.0), (grown, 120.0)):
-        card = assess(street, layers, s).scorecard.set_index("indicator")
+        card = assess_on(street, layers, s).scorecard.set_index("indicator")
         assert card.loc["beds_per_1000", "measured"] == pytest.approx(1000 * 60 / elderly)
         assert card.loc["bed_demand", "measured"] == pytest.approx(60 / (0.03 * elderly))
-    note = assess(street, layers, given).scorecard.set_index("indicator").loc["bed_demand", "note"]
+    card = assess_on(street, layers, given).scorecard.set_index("indicator")
+    note = card.loc["bed_demand", "note"]
     assert note.startswith("按2025年老年人口 1,200 人测算")
 
 

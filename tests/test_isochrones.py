@@ -15,9 +15,9 @@ from geo_coverage.engine import (
 from geo_coverage.isochrones import (
     band_polygons,
     cached_street_grid,
+    group_travel_times,
     street_grid,
     surface_minutes,
-    travel_times,
 )
 from geo_coverage.network import network_from_arrays, network_from_file
 from tests.conftest import SHARED_DATA, requires_shared
@@ -79,7 +79,7 @@ def test_bands_are_the_cells_within_them(grid_city):
 def test_travel_times_gives_every_group_and_band(grid_city):
     facilities = snap_points(grid_city, np.array([50.0, 150.0]), np.array([-10.0, 210.0]))
     groups = {"a": np.array([True, False]), "both": np.array([True, True])}
-    result = travel_times(
+    result = group_travel_times(
         grid_city, groups, facilities, bands_min=(1.0, 2.0), speed_m_s=1.0, max_offset_m=40.0
     )
     assert list(result.isochrones["group"]) == ["a", "a", "both", "both"]
@@ -107,7 +107,7 @@ def test_polygons_agree_with_exact_verdicts_on_real_osm():
         facility = snap_points(net, net.node_x[node], net.node_y[node])
         reach = nearest_source_distances(net, facility, limit_m=900.0)
         exact, _ = nearest_source_from_points(net, reach, points, facility)
-        result = travel_times(
+        result = group_travel_times(
             net, {"g": np.ones(1, bool)}, facility, bands_min=(15.0,), speed_m_s=1.0
         )
         poly = result.isochrones.geometry.iloc[0]

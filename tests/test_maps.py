@@ -150,7 +150,7 @@ def test_drawing_never_fails_on_real_isochrones():
     import geopandas as gpd
 
     from geo_coverage.engine import snap_points
-    from geo_coverage.isochrones import travel_times
+    from geo_coverage.isochrones import group_travel_times
     from geo_coverage.maps import DISPLAY_TOLERANCE_M
     from geo_coverage.network import network_from_file
 
@@ -162,7 +162,7 @@ def test_drawing_never_fails_on_real_isochrones():
             idx = rng.choice(network.n_nodes, k)
             x = network.node_x[idx] + rng.normal(0, 30, k)
             y = network.node_y[idx] + rng.normal(0, 30, k)
-            iso = travel_times(
+            iso = group_travel_times(
                 network,
                 {"g": np.ones(k, bool)},
                 snap_points(network, x, y),

@@ -11,10 +11,10 @@ import pytest
 from scipy import sparse
 
 from geo_coverage import load_config
-from geo_coverage.assess import assess
 from geo_coverage.layers import ROW_COL
 from geo_coverage.pipeline import prepare
 from geo_coverage.siting import fewest_sites, propose_sites, solve_mclp
+from tests.conftest import assess_on
 
 # six demand points; A covers 1-4, B covers 1, 2, 5 and C covers 3, 4, 6
 COVER = sparse.csc_matrix(
@@ -90,13 +90,14 @@ def demo():
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "configs" / "demo.yaml")
-    layers, network, _ = prepare(config)
-    return config, layers, network, assess(network, layers, config.standards)
+    inputs = prepare(config)
+    layers, network = inputs.layers, inputs.network
+    return config, layers, network, assess_on(network, layers, config.standards)
 
 
 def test_building_the_proposed_sites_raises_coverage_by_what_the_solver_reported(demo):
     config, layers, network, before = demo
-    result = propose_sites(network, before, k=2, objective="elderly")
+    result = propose_sites(network, before.reach, before, k=2, objective="elderly")
     assert len(result.sites) == 2
     assert result.solution.covered > 0
     new = gpd.GeoDataFrame(
@@ -116,7 +117,7 @@ def test_building_the_proposed_sites_raises_coverage_by_what_the_solver_reported
     facilities = gpd.GeoDataFrame(
         pd.concat([layers.facilities, new], ignore_index=True), crs=network.crs
     )
-    after = assess(network, dataclasses.replace(layers, facilities=facilities), config.standards)
+    after = assess_on(network, dataclasses.replace(layers, facilities=facilities), config.standards)
 
     def covered_elderly(a):
         e = a.communities["elderly"].to_numpy()
@@ -153,7 +154,7 @@ def test_demo_run_writes_sites_and_draws_them(demo_copy):
 
 def test_set_covering_on_the_demo_finds_the_fewest_sites_for_everyone(demo):
     _, _, network, before = demo
-    everyone = propose_sites(network, before, target_share=1.0, method="exact")
+    everyone = propose_sites(network, before.reach, before, target_share=1.0, method="exact")
     reachable = everyone.solution.covered
-    fewer = propose_sites(network, before, k=len(everyone.sites) - 1, method="exact")
+    fewer = propose_sites(network, before.reach, before, k=len(everyone.sites) - 1, method="exact")
     assert fewer.solution.covered < reachable  # one site fewer cannot cover them all
