@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+ROW_COL = "source_row"
+"""Column holding each feature's row as the user sees it in the source file."""
+
 
 class GeoCoverageError(Exception):
     """Base class of every error geo_coverage raises on purpose (not a bug)."""

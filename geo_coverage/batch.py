@@ -30,6 +30,7 @@ from .indicators import (
     level_text,
     placeholders,
 )
+from .text import label_column, pick, position
 from .utils import log, progress
 
 ROW_KEYS = (
@@ -321,7 +322,7 @@ def total_row(outcomes: tuple[CityOutcome, ...], key: str) -> dict[str, object] 
 def _merged_label(outcomes: tuple[CityOutcome, ...], key: str, language: str) -> str:
     """One header for an indicator across places: '10/15/20分钟养老服务圈住户覆盖率'."""
     indicator = next(i for i in INDICATORS if i.key == key)
-    template = indicator.label_zh if language == "zh" else indicator.label_en
+    template = pick(language, indicator.label_zh, indicator.label_en)
     values: dict[str, list[str]] = {}
     for o in outcomes:
         for name, value in o.placeholders.items():
@@ -339,10 +340,10 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
     denominators (``total_row``) and judges city- and region-level targets on them.
     """
     zh = language == "zh"
-    pos = 0 if zh else 1
+    pos = position(language)
     keys = [i.key for i in INDICATORS if any(i.key in o.indicators for o in outcomes)]
     heads = {k: _merged_label(outcomes, k, language) for k in keys}
-    verdict = "是否达标" if zh else " status"
+    verdict = pick(language, "是否达标", " status")
     base = (
         ("地区", "配置文件", "状态", "错误", "用时（秒）")
         if zh
@@ -364,7 +365,7 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
             row[heads[k] + verdict] = "" if ind is None else STATUS_TEXT[ind["status"]][pos]
         rows.append(row)
     total: dict[str, object] = dict(
-        zip(base, ("合计" if zh else "total", "", "", "", None), strict=True)
+        zip(base, (pick(language, "合计", "total"), "", "", "", None), strict=True)
     )
     for k in keys:
         t = total_row(outcomes, k)
@@ -376,23 +377,22 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
 
 def indicator_rows(outcomes: tuple[CityOutcome, ...], *, language: str = "zh") -> pd.DataFrame:
     """Every place's every indicator as one row each (its own label, target, year and level)."""
-    zh = language == "zh"
-    pos = 0 if zh else 1
+    pos = position(language)
     rows = []
     for o in outcomes:
         for key, ind in o.indicators.items():
             rows.append(
                 {
-                    ("地区" if zh else "place"): o.city,
-                    ("指标代码" if zh else "indicator"): key,
-                    ("指标" if zh else "indicator name"): ind["label_zh" if zh else "label_en"],
-                    ("测算值" if zh else "measured"): ind["measured"],
-                    ("目标值" if zh else "target"): ind["target"],
-                    ("目标年份" if zh else "target year"): ind["year"],
-                    ("目标层级" if zh else "target level"): level_text(
+                    (pick(language, "地区", "place")): o.city,
+                    (pick(language, "指标代码", "indicator")): key,
+                    (pick(language, "指标", "indicator name")): ind[label_column(language)],
+                    (pick(language, "测算值", "measured")): ind["measured"],
+                    (pick(language, "目标值", "target")): ind["target"],
+                    (pick(language, "目标年份", "target year")): ind["year"],
+                    (pick(language, "目标层级", "target level")): level_text(
                         ind["level"] or "", language=language
                     ),
-                    ("是否达标" if zh else "status"): STATUS_TEXT[ind["status"]][pos],
+                    (pick(language, "是否达标", "status")): STATUS_TEXT[ind["status"]][pos],
                 }
             )
     return pd.DataFrame(rows)
@@ -405,10 +405,9 @@ def write_batch_outputs(
     from .maps import index_map, map_html
 
     table = combined_scorecard(outcomes, language=language)
-    zh = language == "zh"
     sheets = {
-        "汇总" if zh else "summary": table,
-        "明细" if zh else "indicators": indicator_rows(outcomes, language=language),
+        pick(language, "汇总", "summary"): table,
+        pick(language, "明细", "indicators"): indicator_rows(outcomes, language=language),
     }
     written = [
         export.save_csv(table, folder / "combined_scorecard.csv"),

@@ -447,9 +447,6 @@ class CityConfig(_Strict):
         for key, value in overrides.items():
             if isinstance(value, list):
                 overrides[key] = tuple(value)
-        if "care_circle_min" in overrides and "bands_min" not in overrides:
-            circle = float(overrides["care_circle_min"])
-            overrides["bands_min"] = tuple(round(circle * k / 3, 1) for k in (1, 2, 3))
         standards = standards_from_profile(
             self.standard.profile,
             overrides=overrides,

@@ -20,6 +20,9 @@ _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323  # its first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
 
+WGS84 = "EPSG:4326"
+"""Longitude-latitude on the WGS84 datum: every layer as read, every file for QGIS."""
+
 FloatArray = NDArray[np.float64]
 
 

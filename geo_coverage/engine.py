@@ -206,10 +206,8 @@ def nearest_source_from_points(
         )
         if len(pairs):
             p, s = pairs["p"].to_numpy(), pairs["s"].to_numpy()
-            direct = (
-                points.offset_m[p]
-                + np.abs(points.along_m[p] - sources.along_m[s])
-                + sources.offset_m[s]
+            direct = direct_walk_m(
+                points.offset_m[p], points.along_m[p], sources.along_m[s], sources.offset_m[s]
             )
             best = pd.DataFrame({"p": p, "s": s, "d": direct}).sort_values(["p", "d", "s"])
             best = best.drop_duplicates("p")
@@ -219,6 +217,21 @@ def nearest_source_from_points(
             nearest[p[better]] = s[better]
     nearest = np.where(np.isfinite(distance), nearest, -1)
     return distance, nearest.astype(np.int64)
+
+
+def direct_walk_m(
+    offset_a_m: NDArray[np.float64],
+    along_a_m: NDArray[np.float64],
+    along_b_m: NDArray[np.float64],
+    offset_b_m: NDArray[np.float64] | float = 0.0,
+) -> NDArray[np.float64]:
+    """The walk between two points on the same edge without leaving it: the one rule.
+
+    Step onto the edge, walk along it, step off: ``offset_a + |along_a - along_b| +
+    offset_b``. Every search adds this to the walks via the edge's two ends, so two
+    points on one street are never priced as a detour to a junction.
+    """
+    return offset_a_m + np.abs(along_a_m - along_b_m) + offset_b_m
 
 
 def _snap_xy(network: WalkNetwork, snapped: Snapped) -> NDArray[np.float64]:
@@ -367,10 +380,11 @@ def _pairs_in_cut_out(
         via = np.minimum(dist[:, cu] + points.to_u_m[near], dist[:, cv] + points.to_v_m[near])
         same = src.edge[:, None] == points.edge[near][None, :]
         if same.any():
-            direct = (
-                src.offset_m[:, None]
-                + np.abs(src.along_m[:, None] - points.along_m[near][None, :])
-                + points.offset_m[near][None, :]
+            direct = direct_walk_m(
+                src.offset_m[:, None],
+                src.along_m[:, None],
+                points.along_m[near][None, :],
+                points.offset_m[near][None, :],
             )
             via = np.where(same, np.minimum(via, direct), via)
         s, p = np.nonzero(via <= limit_m)

@@ -27,6 +27,7 @@ import shapely
 from ._errors import ConfigError, Finding, OutputError
 from .assess import Assessment
 from .config import CityConfig
+from .coords import WGS84
 from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
 from .isochrones import TravelTimes, for_display
 from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
@@ -35,9 +36,8 @@ from .report import ReportInputs, docx_to_pdf, office_command, report_document, 
 from .results import Result
 from .siting import SitingResult
 from .standards import FACILITY_TYPES
+from .text import label_column, pick, position
 from .utils import log
-
-WGS84 = "EPSG:4326"
 
 GAP_COLUMNS: dict[str, tuple[str, str]] = {
     "id": ("编号", "id"),
@@ -403,7 +403,7 @@ def gap_table(
         One row per under-served community, columns labelled for planners.
     """
     frame = _with_lonlat(gaps)
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     frame["nearest_type_label"] = frame["nearest_type"].map(
         lambda t: (
             (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos]
@@ -427,7 +427,7 @@ def _with_lonlat(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def sites_table(sites: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     """Proposed sites as a plain table with WGS84 coordinates and headers in ``language``."""
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     frame = _with_lonlat(sites)
     cols = [c for c in SITE_COLUMNS if c in frame]
     return frame[cols].rename(columns={c: SITE_COLUMNS[c][pos] for c in cols})
@@ -451,7 +451,7 @@ RURAL_COLUMNS: dict[str, tuple[str, str]] = {
 
 def rural_table(layer: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
     """Villages or townships with their rural checks, headers in ``language``."""
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     frame = _with_lonlat(layer)
     for flag in ("served", "has_centre"):
         if flag in frame:
@@ -462,9 +462,9 @@ def rural_table(layer: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFram
 
 def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
     """The scorecard with labels and headers in ``language``."""
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     frame = scorecard.copy()
-    frame["label"] = frame["label_zh" if language == "zh" else "label_en"]
+    frame["label"] = frame[label_column(language)]
     frame["status"] = [STATUS_TEXT[v][pos] for v in frame["status"]]
     frame["target"] = frame["target"].round(4)
     frame["measured"] = frame["measured"].round(4)
@@ -627,7 +627,7 @@ def scorecard_json(
 
 def warnings_table(warnings: tuple[Finding, ...], *, language: str = "zh") -> pd.DataFrame:
     """Warnings that change how the results should be read, as a table (file, row, column)."""
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     frame = pd.DataFrame(
         [
             (w.file, w.row, w.column, w.message_zh if pos == 0 and w.message_zh else w.message)
@@ -648,7 +648,7 @@ def scorecard_markdown(
 ) -> str:
     """The scorecard as a Markdown table (shares as percentages, areas in m²), then warnings."""
     table = scorecard_table(scorecard, language=language)
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     table[SCORECARD_COLUMNS["measured"][pos]] = [
         format_value(v, u, language=language)
         for v, u in zip(scorecard["measured"], scorecard["unit"], strict=True)
@@ -658,9 +658,7 @@ def scorecard_markdown(
     ]
     drop = ("unit", "year", "level")  # the target's text states its year and level
     table = table.drop(columns=[SCORECARD_COLUMNS[c][pos] for c in drop])
-    title = (
-        f"# {city} 养老服务设施评估" if language == "zh" else f"# {city}: elderly-care scorecard"
-    )
+    title = pick(language, f"# {city} 养老服务设施评估", f"# {city}: elderly-care scorecard")
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     body = [
@@ -668,7 +666,7 @@ def scorecard_markdown(
     ]
     lines = [title, "", header, rule, *body]
     if warnings:
-        lines += ["", "## 注意" if language == "zh" else "## Warnings", ""]
+        lines += ["", pick(language, "## 注意", "## Warnings"), ""]
         lines += [f"- {_md_cell(w.text(language))}" for w in warnings]
     return "\n".join(lines) + "\n"
 
@@ -784,9 +782,9 @@ def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day:
             if "csv" in formats:
                 save("sites.csv", save_csv, sites)
             if "xlsx" in formats:
-                save("sites.xlsx", save_xlsx, {"新建选址" if lang == "zh" else "sites": sites})
+                save("sites.xlsx", save_xlsx, {pick(lang, "新建选址", "sites"): sites})
             if "gpkg" in formats:
-                save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs("EPSG:4326")})
+                save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs(WGS84)})
         if times is not None:
             names += _write_surfaces(times, assessment, isochrones.crs, stage, lang)
         if quality is not None:
@@ -883,17 +881,20 @@ def _sheets(
     lang: str,
 ) -> dict[str, pd.DataFrame]:
     """The sheets of gaps.xlsx: gaps, scorecard, places, coverage by type, warnings."""
-    zh = lang == "zh"
-    sheets = {"缺口清单" if zh else "gaps": gaps, "评分卡" if zh else "scorecard": scorecard}
+    sheets = {pick(lang, "缺口清单", "gaps"): gaps, pick(lang, "评分卡", "scorecard"): scorecard}
     if assessment.subdistricts is not None:
-        sheets["街道" if zh else "subdistricts"] = assessment.subdistricts.drop(columns="geometry")
-    sheets["分类型覆盖" if zh else "coverage by type"] = assessment.coverage_by_type
+        sheets[pick(lang, "街道", "subdistricts")] = assessment.subdistricts.drop(
+            columns="geometry"
+        )
+    sheets[pick(lang, "分类型覆盖", "coverage by type")] = assessment.coverage_by_type
     if assessment.villages is not None:
-        sheets["嘎查村" if zh else "villages"] = rural_table(assessment.villages, language=lang)
+        sheets[pick(lang, "嘎查村", "villages")] = rural_table(assessment.villages, language=lang)
     if assessment.townships is not None:
-        sheets["苏木乡镇" if zh else "townships"] = rural_table(assessment.townships, language=lang)
+        sheets[pick(lang, "苏木乡镇", "townships")] = rural_table(
+            assessment.townships, language=lang
+        )
     if warnings:
-        sheets["注意" if zh else "warnings"] = warnings_table(warnings, language=lang)
+        sheets[pick(lang, "注意", "warnings")] = warnings_table(warnings, language=lang)
     return sheets
 
 
@@ -917,7 +918,7 @@ def _gpkg_layers(
         layers["villages"] = assessment.villages
     if assessment.townships is not None:
         layers["townships"] = assessment.townships
-    return {name: layer.to_crs("EPSG:4326") for name, layer in layers.items()}
+    return {name: layer.to_crs(WGS84) for name, layer in layers.items()}
 
 
 _MINUTES = {"zh": "分钟", "en": "min"}
@@ -967,13 +968,12 @@ def _styles(
     layers: dict[str, gpd.GeoDataFrame], assessment: Assessment, lang: str
 ) -> dict[str, str]:
     """The QML of each layer of gaps.gpkg, its legend in ``lang``."""
-    pos = 0 if lang == "zh" else 1
+    pos = position(lang)
     kinds = {
         name: "marker" if (shapely.get_type_id(gdf.geometry.to_numpy()) == 0).all() else "fill"
         for name, gdf in layers.items()
         if len(gdf)
     }
-    zh = lang == "zh"
     return layer_styles(
         kinds,
         status_labels={
@@ -983,11 +983,11 @@ def _styles(
         bands_min=assessment.standards.bands_min,
         texts={
             "minutes": _MINUTES[lang],
-            "no_centre": "无综合养老服务中心" if zh else "no centre",
-            "has_centre": "有综合养老服务中心" if zh else "has a centre",
-            "served": "有居家养老服务设施" if zh else "served",
-            "unserved": "附近无居家养老服务设施" if zh else "not served",
-            "site": "建议新建养老服务设施" if zh else "proposed site",
+            "no_centre": pick(lang, "无综合养老服务中心", "no centre"),
+            "has_centre": pick(lang, "有综合养老服务中心", "has a centre"),
+            "served": pick(lang, "有居家养老服务设施", "served"),
+            "unserved": pick(lang, "附近无居家养老服务设施", "not served"),
+            "site": pick(lang, "建议新建养老服务设施", "proposed site"),
         },
     )
 
@@ -1037,7 +1037,7 @@ def _network_credit(config: CityConfig, lang: str) -> str:
     """The data credit of the streets drawn (OpenStreetMap unless the planner's own roads)."""
     from .report import TEXT
 
-    pos = 0 if lang == "zh" else 1
+    pos = position(lang)
     if config.network.path is not None and config.network.is_line_layer:
         path = str(config.network.path)
         return TEXT["credit_own"][pos].format(file=config.given_paths.get(path, Path(path).name))

@@ -23,6 +23,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .standards import INSTITUTION_TYPES, LEVELS, Source, Standards
+from .text import of, pick
 
 STATUS_TEXT: dict[str, tuple[str, str]] = {
     "pass": ("达标", "pass"),
@@ -885,7 +886,7 @@ def format_value(value: float, unit: str, *, language: str = "zh") -> str:
     A missing value (NaN) reads "未提供数据" / "no data".
     """
     if value is None or not np.isfinite(value):
-        return STATUS_TEXT["no_data"][0 if language == "zh" else 1]
+        return of(STATUS_TEXT["no_data"], language)
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "m2":
@@ -897,7 +898,7 @@ def format_value(value: float, unit: str, *, language: str = "zh") -> str:
 
 def level_text(level: str, *, language: str = "zh") -> str:
     """A target level as people read it (全市/全盟, 街道 …); "" for none."""
-    return LEVELS[level][0 if language == "zh" else 1] if level else ""
+    return of(LEVELS[level], language) if level else ""
 
 
 def format_target(row: Mapping[str, Any], *, language: str = "zh") -> str:
@@ -912,15 +913,15 @@ def format_target(row: Mapping[str, Any], *, language: str = "zh") -> str:
     """
     target = row["target"]
     if target is None or not np.isfinite(target):
-        return STATUS_TEXT["no_target"][0 if language == "zh" else 1]
+        return of(STATUS_TEXT["no_target"], language)
     sign = "≤" if row.get("lower_is_better") else "≥"
     text = f"{sign} {format_value(float(target), str(row['unit']), language=language)}"
     year = row.get("year")
     parts = []
     if year is not None and not (isinstance(year, float) and np.isnan(year)):
-        parts.append(f"到{int(year)}年" if language == "zh" else f"by {int(year)}")
+        parts.append(pick(language, f"到{int(year)}年", f"by {int(year)}"))
     if row.get("level"):
         parts.append(level_text(str(row["level"]), language=language))
     if parts:
-        text += f"（{'，'.join(parts)}）" if language == "zh" else f" ({', '.join(parts)})"
+        text += pick(language, f"（{'，'.join(parts)}）", f" ({', '.join(parts)})")
     return text

@@ -18,10 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,11 +28,11 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from . import settings
-from .engine import Snapped, nearest_source_distances, take
+from .engine import Snapped, direct_walk_m, nearest_source_distances, take
 from .network import WalkNetwork
 from .reach import Reach
 from .standards import Standards, walk_metres, walk_minutes
-from .utils import cache_write, log, progress
+from .utils import DAMAGED_ENTRY, cache_write, load_npz, log, progress, save_npz
 
 FINE_RESOLUTION_M = 5.0
 """Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""
@@ -190,28 +188,22 @@ def cached_street_grid(
     path = settings.cache_folder / "grids" / f"{digest.hexdigest()}.npz"
     if path.is_file():
         try:
-            with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
-                rows, cols = (int(v) for v in saved["shape"])
-                arrays = {name: saved[name] for name in _GRID_FIELDS}
+            saved = load_npz(path)
+            rows, cols = (int(v) for v in saved["shape"])
+            arrays = {name: saved[name] for name in _GRID_FIELDS}
             path.touch()
             origin = (float(bounds[0]), float(bounds[3]))
             return StreetGrid(origin, float(resolution_m), (rows, cols), **arrays)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except DAMAGED_ENTRY as exc:
             log(f"street grid cache entry {path} is damaged ({exc}); rebuilding it")
     grid = street_grid(network, bounds, resolution_m=resolution_m, max_offset_m=max_offset_m)
     arrays = {name: getattr(grid, name) for name in _GRID_FIELDS}
-    if cache_write(path, lambda tmp: _save_npz(tmp, shape=np.array(grid.shape), **arrays)):
+    if cache_write(path, lambda tmp: save_npz(tmp, shape=np.array(grid.shape), **arrays)):
         for old in sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)[
             :-GRID_CACHE_ENTRIES
         ]:
             old.unlink(missing_ok=True)
     return grid
-
-
-def _save_npz(path: Path, **arrays: NDArray) -> None:
-    """Write plain arrays as an uncompressed ``.npz``."""
-    with path.open("wb") as f:
-        np.savez(f, **arrays)
 
 
 def points_along(
@@ -261,7 +253,7 @@ def sample_walks(
             on="edge",
         )
         if len(on):
-            direct = on["off"].to_numpy() + np.abs(on["along"].to_numpy() - on["a"].to_numpy())
+            direct = direct_walk_m(on["off"].to_numpy(), on["a"].to_numpy(), on["along"].to_numpy())
             best = pd.Series(direct).groupby(on["sample"].to_numpy()).min()
             idx = best.index.to_numpy()
             walked[idx] = np.minimum(walked[idx], best.to_numpy())

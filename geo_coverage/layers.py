@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,15 +23,12 @@ import pyproj
 import shapely
 from shapely.validation import explain_validity
 
-from ._errors import Finding, LayerError
+from ._errors import ROW_COL, Finding, LayerError
 from .config import CityConfig, FacilityLayerConfig, LayerConfig
-from .coords import to_wgs84
+from .coords import WGS84, to_wgs84
+from .osm_layers import communities_from_osm, facilities_from_osm
 from .standards import FACILITY_TYPES, closest_type_word
 from .utils import log
-
-WGS84 = "EPSG:4326"
-ROW_COL = "source_row"
-"""Column holding each feature's row as the user sees it in the source file."""
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "编号", "序号", "代码", "编码", "fid", "objectid", "设施编号", "小区编号"),
@@ -320,36 +318,35 @@ def _check_numeric(
         neg = np.flatnonzero((values < 0).to_numpy())
         empty = np.flatnonzero(blank.to_numpy()) if col in required else np.array([], int)
         for kind, idx in (("not a number", bad), ("negative", neg), ("empty", empty)):
-            for i in idx[:MAX_FINDINGS_PER_COLUMN]:
-                shown = "the cell is empty"
-                shown_zh = "单元格为空"
-                if kind != "empty":
-                    shown = f"value {raw.iloc[i]!r} is {kind}"
-                    shown_zh = f"数值 {raw.iloc[i]!r} " + (
-                        "不是数字" if kind == "not a number" else "为负数"
-                    )
-                findings.append(
-                    Finding(
-                        file,
-                        int(rows[i]),
-                        headers[col],
-                        f"{shown}; enter a number ≥ 0 (no units or text such as '约300户')"
-                        + ("; this column is required in every row" if kind == "empty" else ""),
-                        f"{shown_zh}：请填写不小于0的数字（不带单位，不写“约300户”之类的文字）"
-                        + ("；此列每行都必须填写" if kind == "empty" else ""),
-                    )
-                )
-            if len(idx) > MAX_FINDINGS_PER_COLUMN:
-                findings.append(
-                    Finding(
-                        file,
-                        None,
-                        headers[col],
-                        f"… and {len(idx) - MAX_FINDINGS_PER_COLUMN} more rows {kind}",
-                    )
-                )
+            mask = np.zeros(len(out), dtype=bool)
+            mask[idx] = True
+            findings += findings_where(
+                mask,
+                rows,
+                file,
+                headers[col],
+                partial(_number_problem, raw, kind),
+                partial(_number_problem_zh, raw, kind),
+            )
         out[col] = values
     return out, findings
+
+
+def _number_problem(raw: pd.Series, kind: str, i: int) -> str:
+    """What is wrong with row position ``i`` of a numeric column, and how to fix it."""
+    shown = "the cell is empty" if kind == "empty" else f"value {raw.iloc[i]!r} is {kind}"
+    required = "; this column is required in every row" if kind == "empty" else ""
+    return f"{shown}; enter a number ≥ 0 (no units or text such as '约300户'){required}"
+
+
+def _number_problem_zh(raw: pd.Series, kind: str, i: int) -> str:
+    """``_number_problem`` in Chinese."""
+    if kind == "empty":
+        shown = "单元格为空"
+    else:
+        shown = f"数值 {raw.iloc[i]!r} " + ("不是数字" if kind == "not a number" else "为负数")
+    required = "；此列每行都必须填写" if kind == "empty" else ""
+    return f"{shown}：请填写不小于0的数字（不带单位，不写“约300户”之类的文字）{required}"
 
 
 def _points_from_table(
@@ -1066,8 +1063,6 @@ def layers_from_config(config: CityConfig) -> Layers:
 
 def _read_osm_layer(kind: str, path: Path, cfg: LayerConfig) -> gpd.GeoDataFrame:
     """Facilities or communities from an OSM file (see ``osm_layers``)."""
-    from .osm_layers import communities_from_osm, facilities_from_osm
-
     if kind == "facilities":
         return facilities_from_osm(path, cfg.osm.rules)
     if kind == "communities":

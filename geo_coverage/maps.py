@@ -24,13 +24,11 @@ from jinja2 import Template
 from ._errors import Finding
 from ._packed import PackedLayer, data_script, number_layers, packed_layers
 from .assess import Assessment
-from .coords import wgs84_to_gcj02
+from .coords import WGS84, wgs84_to_gcj02
 from .indicators import STATUS_TEXT, format_target, format_value
 from .palette import STATUS_COLOURS, TYPE_COLOURS
 from .standards import FACILITY_TYPES
-
-WGS84 = "EPSG:4326"
-
+from .text import label_column, of, pick, position
 
 STATUS_MARKS = {
     "pass": ("✔", "#1a9850"),
@@ -106,7 +104,7 @@ TEXT = {
 
 
 def _t(key: str, language: str) -> str:
-    return TEXT[key][0 if language == "zh" else 1]
+    return of(TEXT[key], language)
 
 
 _INERT = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
@@ -187,7 +185,7 @@ def build_map(
     """
     import folium
 
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     gcj = basemap == "amap"
     com = to_display(assessment.communities, gcj02=gcj)
     fac = to_display(assessment.facilities, gcj02=gcj)
@@ -513,7 +511,7 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
 
 def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> object:
     """All facilities as one packed layer of dots coloured by type, with popups."""
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     types = fac["type"].tolist()
     kinds = list(dict.fromkeys(types))
     styles = [
@@ -588,7 +586,7 @@ def _legend_html(
     has_townships: bool = False,
     has_subdistricts: bool = False,
 ) -> str:
-    pos = 0 if language == "zh" else 1
+    pos = position(language)
     labels = status_labels(care_circle_min)
     items = [
         f"<div><span class='gc-dot' style='background:{TYPE_COLOURS[t]}'></span>"
@@ -649,8 +647,8 @@ def _legend_html(
 def _summary_html(
     scorecard: pd.DataFrame, city: str, language: str, warnings: tuple[Finding, ...] = ()
 ) -> str:
-    label = "label_zh" if language == "zh" else "label_en"
-    pos = 0 if language == "zh" else 1
+    label = label_column(language)
+    pos = position(language)
     rows = []
     for r in scorecard.to_dict(orient="records"):
         measured = _esc(format_value(r["measured"], r["unit"], language=language))
@@ -830,8 +828,8 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
         colour = _coverage_colour(share)
         link = os.path.relpath(o.map_path, folder).replace(os.sep, "/")
         # each city's own label: its care circle may be 10 minutes, another's 15
-        label = row.get("label_zh" if language == "zh" else "label_en", "")
-        open_map = "打开地图" if language == "zh" else "open map"
+        label = row.get(label_column(language), "")
+        open_map = pick(language, "打开地图", "open map")
         html_text = (
             f"<b>{_esc(o.city)}</b><br>{_esc(label)}: {100 * share:.1f}%<br>"
             f"<a href='{_esc(link)}' target='_blank'>{open_map}</a>"
@@ -855,7 +853,7 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         items = "".join(f"<li>{_esc(Path(o.config).name)}: {_esc(o.error)}</li>" for o in failed)
-        title = "未完成" if language == "zh" else "failed"
+        title = pick(language, "未完成", "failed")
         fmap.get_root().html.add_child(
             _static_html(
                 f"<div class='gc-panel' style='position:fixed;z-index:9999;background:#fff;"

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import warnings
-import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,10 +30,9 @@ from scipy.sparse import csgraph
 from . import settings
 from ._errors import NetworkError
 from .config import CityConfig, NetworkConfig
-from .coords import projected_crs_for
-from .utils import cache_write, log
+from .coords import WGS84, projected_crs_for
+from .utils import DAMAGED_ENTRY, cache_write, load_npz, log, save_npz
 
-WGS84 = "EPSG:4326"
 _CACHE_VERSION = "3"
 _WAY_TAGS = (
     "highway",
@@ -727,22 +725,21 @@ def save_network(network: WalkNetwork, path: str | Path) -> None:
         atomic cache write).
     """
     coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
-    with Path(path).open("wb") as f:
-        np.savez(
-            f,
-            version=np.array(_CACHE_VERSION),
-            crs_wkt=np.array(network.crs.to_wkt()),
-            node_x=network.node_x,
-            node_y=network.node_y,
-            node_osmid=network.node_osmid,
-            edge_u=network.edge_u,
-            edge_v=network.edge_v,
-            edge_length_m=network.edge_length_m,
-            vertex_xy=coords,
-            vertex_edge=owner.astype(np.int64),
-            dropped=np.array([network.dropped_nodes, network.dropped_pieces], dtype=np.int64),
-            notes=np.array(list(network.notes), dtype=np.str_),
-        )
+    save_npz(
+        Path(path),
+        version=np.array(_CACHE_VERSION),
+        crs_wkt=np.array(network.crs.to_wkt()),
+        node_x=network.node_x,
+        node_y=network.node_y,
+        node_osmid=network.node_osmid,
+        edge_u=network.edge_u,
+        edge_v=network.edge_v,
+        edge_length_m=network.edge_length_m,
+        vertex_xy=coords,
+        vertex_edge=owner.astype(np.int64),
+        dropped=np.array([network.dropped_nodes, network.dropped_pieces], dtype=np.int64),
+        notes=np.array(list(network.notes), dtype=np.str_),
+    )
 
 
 def load_network(path: str | Path) -> WalkNetwork:
@@ -763,11 +760,10 @@ def load_network(path: str | Path) -> WalkNetwork:
     ValueError
         The file is truncated, from another version, or its arrays do not fit together.
     """
-    with Path(path).open("rb") as f, np.load(f, allow_pickle=False) as z:
-        if str(z["version"]) != _CACHE_VERSION:
-            msg = f"network file version {z['version']} (this tool writes {_CACHE_VERSION})"
-            raise ValueError(msg)
-        arrays = {k: z[k] for k in z.files}
+    arrays = load_npz(Path(path))
+    if str(arrays["version"]) != _CACHE_VERSION:
+        msg = f"network file version {arrays['version']} (this tool writes {_CACHE_VERSION})"
+        raise ValueError(msg)
     n_edges = len(arrays["edge_u"])
     geoms = shapely.linestrings(arrays["vertex_xy"], indices=arrays["vertex_edge"])
     sizes = {len(arrays[k]) for k in ("edge_v", "edge_length_m")} | {len(geoms), n_edges}
@@ -794,7 +790,7 @@ def _read_cached(path: Path) -> WalkNetwork | None:
     """A cached network, or None (with a warning) when the entry is damaged."""
     try:
         return load_network(path)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    except DAMAGED_ENTRY as exc:
         msg = (
             f"network cache entry {path} is damaged ({type(exc).__name__}: {exc}); "
             "rebuilding it from the network file"

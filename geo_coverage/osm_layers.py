@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import Finding, LayerError
+from ._errors import ROW_COL, Finding, LayerError
 from .config import OsmOptions, OsmRule
-from .coords import projected_crs_for
-from .layers import ROW_COL, WGS84
+from .coords import WGS84, projected_crs_for
 from .standards import FACILITY_TYPES
 from .utils import log
 

@@ -36,6 +36,7 @@ from .maps import community_status, status_labels
 from .palette import STATUS_COLOURS
 from .siting import SitingResult
 from .standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
+from .text import label_column, of, pick, position
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("{city}养老服务设施覆盖评估报告", "{city}: elderly-care service coverage report"),
@@ -137,7 +138,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, language: str, **values: object) -> str:
-    text = TEXT[key][0 if language == "zh" else 1]
+    text = of(TEXT[key], language)
     return text.format(**values) if values else text
 
 
@@ -195,12 +196,12 @@ def _set_fonts(doc: object, language: str) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    east = "宋体" if language == "zh" else "SimSun"
+    east = pick(language, "宋体", "SimSun")
     for name, size in (("Normal", 10.5), ("Heading 1", 15), ("Heading 2", 12.5), ("Title", 20)):
         style = doc.styles[name]  # type: ignore[attr-defined]
         style.font.size = Pt(size)
         if name != "Normal":
-            style.font.name = "黑体" if language == "zh" else "Arial"
+            style.font.name = pick(language, "黑体", "Arial")
         rpr = style.element.get_or_add_rPr()
         fonts = rpr.find(qn("w:rFonts"))
         if fonts is None:
@@ -269,7 +270,7 @@ def _pct(value: float) -> str:
 
 def failing_targets(r: ReportInputs) -> list[str]:
     """One line per failing indicator: measured against its target."""
-    label = "label_zh" if r.language == "zh" else "label_en"
+    label = label_column(r.language)
     rows = r.assessment.scorecard
     lines = []
     for row in rows[rows["status"] == "fail"].to_dict(orient="records"):
@@ -363,11 +364,11 @@ def _doc_short(row: dict[str, object], language: str) -> str:
     if row["status"] == "no_target" or source.startswith("无目标"):
         return "—"
     if source.startswith("工具默认"):
-        return "工具默认" if language == "zh" else "tool default"
+        return pick(language, "工具默认", "tool default")
     for key, title in DOCS.items():
         if source.startswith(f"{key} {title}"):
             return f"{key} {DOC_SHORT[key]}"
-    return "工具规则" if language == "zh" else "tool rule"
+    return pick(language, "工具规则", "tool rule")
 
 
 def _context(r: ReportInputs) -> tuple[str, bool, Assessment, str]:
@@ -391,18 +392,18 @@ def _section_conclusions(doc: object, r: ReportInputs) -> None:
 
 def _section_indicators(doc: object, r: ReportInputs) -> None:
     """二、指标评估: one row per indicator."""
-    lang, zh, a, _ = _context(r)
+    lang, _zh, a, _ = _context(r)
     from docx.shared import RGBColor
 
     doc.add_heading(_t("s2", lang), level=1)
-    label = "label_zh" if zh else "label_en"
+    label = label_column(r.language)
     colours = {"pass": "1A9850", "fail": "D73027", "total": "2166AC"}
     rows = [
         [
             row[label],
             format_target(row, language=lang),
             format_value(row["measured"], row["unit"], language=lang),
-            STATUS_TEXT[row["status"]][0 if zh else 1],
+            STATUS_TEXT[row["status"]][position(r.language)],
             _doc_short(row, lang),
         ]
         for row in a.scorecard.to_dict(orient="records")
@@ -487,14 +488,14 @@ def _section_places(doc: object, r: ReportInputs) -> None:
 
 def _section_overview(doc: object, r: ReportInputs) -> None:
     """四、现状图."""
-    lang, zh, a, c = _context(r)
+    lang, _zh, a, c = _context(r)
     doc.add_heading(_t("s4", lang), level=1)
     status = community_status(a.communities)
     labels_all = status_labels(a.standards.care_circle_min)
     fig_labels = {
         "bands": _t("bands", lang),
         "no_centre": _t("no_centre", lang),
-        **{k: (t.label_zh if zh else t.label_en) for k, t in FACILITY_TYPES.items()},
+        **{k: (pick(r.language, t.label_zh, t.label_en)) for k, t in FACILITY_TYPES.items()},
     }
     _figure(
         doc,
@@ -503,7 +504,7 @@ def _section_overview(doc: object, r: ReportInputs) -> None:
             r.isochrones,
             status=status,
             status_colours=STATUS_COLOURS,
-            status_labels={k: v[0 if zh else 1] for k, v in labels_all.items()},
+            status_labels={k: v[position(r.language)] for k, v in labels_all.items()},
             labels=fig_labels,
             credit=r.network_credit,
             streets=r.streets,
@@ -514,7 +515,7 @@ def _section_overview(doc: object, r: ReportInputs) -> None:
 
 def _section_gap_list(doc: object, r: ReportInputs) -> None:
     """五、缺口清单: the first 20 gaps."""
-    lang, zh, a, c = _context(r)
+    lang, _zh, a, c = _context(r)
     doc.add_heading(_t("s5", lang), level=1)
     gaps = a.gaps.head(20)
     if len(gaps):
@@ -542,7 +543,7 @@ def _section_gap_list(doc: object, r: ReportInputs) -> None:
                     f"{g['elderly']:,.0f}" if pd.notna(g["elderly"]) else "—",
                     f"{g['walk_min']:.1f}" if pd.notna(g["walk_min"]) else "—",
                     f"{g['deficit_m2']:,.0f}" if pd.notna(g["deficit_m2"]) else "—",
-                    g["reasons_zh" if zh else "reasons_en"],
+                    g[pick(r.language, "reasons_zh", "reasons_en")],
                 ]
                 for g in gaps.to_dict(orient="records")
             ],
@@ -596,7 +597,7 @@ def _section_sites(doc: object, r: ReportInputs) -> None:
 def _section_method(doc: object, r: ReportInputs) -> None:
     """七、数据与方法: inputs, method, passages, warnings, no-data items."""
     lang, zh, a, c = _context(r)
-    label = "label_zh" if zh else "label_en"
+    label = label_column(r.language)
     doc.add_heading(_t("s7", lang), level=1)
     doc.add_heading(_t("inputs", lang), level=2)
     for kind, (file, count) in r.inputs.items():

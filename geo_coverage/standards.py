@@ -949,6 +949,15 @@ def profile_documents(name: str) -> tuple[str, ...]:
     return tuple(docs)
 
 
+def circle_bands(care_circle_min: float) -> tuple[float, ...]:
+    """The map's walking bands for a care circle: its thirds (15 → 5, 10, 15 minutes).
+
+    Used when a city changes the care circle but not the bands, so the outermost band
+    is always the circle the verdicts use.
+    """
+    return tuple(round(care_circle_min * k / 3, 1) for k in (1, 2, 3))
+
+
 def standards_from_profile(
     name: str, *, overrides: dict[str, Any] | None = None, override_source: str = "city config"
 ) -> Standards:
@@ -959,7 +968,8 @@ def standards_from_profile(
     name
         {"inner-mongolia", "chifeng", "horqin-left-middle", "siping-tiexi", "gb50180"}
     overrides
-        Threshold values replacing the profile's, keyed by ``Standards`` field name.
+        Threshold values replacing the profile's, keyed by ``Standards`` field name; a
+        new ``care_circle_min`` without ``bands_min`` brings its ``circle_bands``.
     override_source
         Text recorded as the source of each overridden value (e.g. the config path).
 
@@ -977,6 +987,9 @@ def standards_from_profile(
     standards = Standards(
         **values, sources=MappingProxyType(sources), place_level=PROFILE_INFO[name][3]
     )
+    overrides = dict(overrides or {})
+    if "care_circle_min" in overrides and "bands_min" not in overrides:
+        overrides["bands_min"] = circle_bands(float(overrides["care_circle_min"]))
     if overrides:
         unknown = sorted(set(overrides) - set(THRESHOLD_KEYS))
         if unknown:

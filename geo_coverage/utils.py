@@ -7,9 +7,13 @@ import logging
 import os
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 from . import settings
 
@@ -115,3 +119,25 @@ def cache_write(path: Path, write: Callable[[Path], None]) -> bool:
                 logging.WARNING,
             )
         return False
+
+
+DAMAGED_ENTRY = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+"""What reading a truncated, foreign or half-written ``.npz`` cache entry raises."""
+
+
+def save_npz(path: Path, **arrays: NDArray[Any]) -> None:
+    """Write plain arrays as an uncompressed ``.npz`` (the format of every cache entry)."""
+    with path.open("wb") as f:
+        np.savez(f, **arrays)
+
+
+def load_npz(path: Path) -> dict[str, NDArray[Any]]:
+    """Read every array of an ``.npz`` written by ``save_npz``; never unpickles anything.
+
+    Raises
+    ------
+    OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile
+        The entry is damaged (``DAMAGED_ENTRY``).
+    """
+    with path.open("rb") as f, np.load(f, allow_pickle=False) as saved:
+        return {name: saved[name] for name in saved.files}
