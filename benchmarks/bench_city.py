@@ -146,10 +146,10 @@ out = {"total": total, "stages": result.timings,
        "nodes": result.network.n_nodes,
        "sizes_mb": {p.name: p.stat().st_size / 1e6 for p in result.outputs}}
 if sys.argv[3] == "compare":
-    from geo_coverage.maps import build_map, map_html
-    from geo_coverage.engine import snap_points
+    from geo_coverage.outputs.maps import build_map, map_html
+    from geo_coverage.reach.engine import snap_points
     from old_isochrones import isochrones_by_group
-    from geo_coverage.isochrones import for_display, group_travel_times
+    from geo_coverage.reach.isochrones import for_display, group_travel_times
     import shapely
     t = time.perf_counter()  # the map step of a run: smooth the bands, build, render
     tolerance = max(10.0, result.travel_times.grid.resolution_m)

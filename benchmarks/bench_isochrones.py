@@ -19,14 +19,14 @@ import shapely
 from old_isochrones import isochrones_per_source
 
 from geo_coverage import settings
-from geo_coverage.engine import (
+from geo_coverage.network.streets import WalkNetwork, network_from_file
+from geo_coverage.reach.engine import (
     nearest_source_distances,
     nearest_source_from_points,
     snap_points,
     take,
 )
-from geo_coverage.isochrones import group_travel_times
-from geo_coverage.network import WalkNetwork, network_from_file
+from geo_coverage.reach.isochrones import group_travel_times
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 THRESHOLD_M = 15 * 60 * 1.0  # 15 minutes at 1.0 m/s

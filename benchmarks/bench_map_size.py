@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo_coverage import settings
-from geo_coverage.maps import build_map, map_html
+from geo_coverage.outputs.maps import build_map, map_html
 from geo_coverage.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,8 +21,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from geo_coverage.engine import nearest_source_distances, snap_points
-from geo_coverage.network import WalkNetwork, network_from_file
+from geo_coverage.network.streets import WalkNetwork, network_from_file
+from geo_coverage.reach.engine import nearest_source_distances, snap_points
 
 SPEED_M_S = 1.0
 LIMIT_S = 15 * 60.0

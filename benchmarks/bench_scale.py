@@ -18,14 +18,14 @@ from old_isochrones import isochrones_per_source
 from scipy.sparse import csgraph
 
 from geo_coverage import settings
-from geo_coverage.engine import (
+from geo_coverage.network.streets import network_from_arrays
+from geo_coverage.reach.engine import (
     _network_with_sources,
     nearest_source_distances,
     nearest_source_from_points,
     snap_points,
     take,
 )
-from geo_coverage.network import network_from_arrays
 
 SPACING_M = 100.0
 SPEED_M_S = 1.0

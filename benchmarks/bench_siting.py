@@ -28,8 +28,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from geo_coverage import settings
-from geo_coverage.engine import _network_with_sources, pairs_within, snap_points, take
-from geo_coverage.network import network_from_arrays
+from geo_coverage.network.streets import network_from_arrays
+from geo_coverage.reach.engine import _network_with_sources, pairs_within, snap_points, take
 from geo_coverage.siting import exact_mclp, fewest_sites, greedy_mclp
 
 SPACING = 80.0

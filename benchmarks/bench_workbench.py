@@ -25,7 +25,7 @@ from bench_city import ORIGIN, SIZES, SPACING_M, make_city
 from fastapi.testclient import TestClient
 
 from geo_coverage import settings
-from geo_coverage.workbench import create_app
+from geo_coverage.apps.workbench import create_app
 
 
 def compounds_csv(path: Path, rows: int, side: int, seed: int = 1) -> None:
@@ -36,9 +36,7 @@ def compounds_csv(path: Path, rows: int, side: int, seed: int = 1) -> None:
     lon, lat = pyproj.Transformer.from_crs("EPSG:4546", "EPSG:4326", always_xy=True).transform(x, y)
     hh = rng.integers(50, 800, rows)
     lines = ["小区名称,户数,60岁以上人口,经度,纬度"]
-    lines += [
-        f"小区{k},{hh[k]},{int(hh[k] * 0.5)},{lon[k]:.7f},{lat[k]:.7f}" for k in range(rows)
-    ]
+    lines += [f"小区{k},{hh[k]},{int(hh[k] * 0.5)},{lon[k]:.7f},{lat[k]:.7f}" for k in range(rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
 
 

@@ -1,7 +1,7 @@
 """The previous isochrone path, kept for the benchmarks' "old → new" ratios (not shipped).
 
 Per-group and per-source isochrones as the union of reached street pieces, each
-tessellated into Voronoi cells of street samples (the path `geo_coverage.isochrones`
+tessellated into Voronoi cells of street samples (the path `geo_coverage.reach.isochrones`
 replaced with one travel-time surface). Imported by bench_city.py, bench_isochrones.py
 and bench_scale.py only.
 """
@@ -17,13 +17,13 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse import csgraph
 
-from geo_coverage.engine import (
+from geo_coverage.network.streets import WalkNetwork
+from geo_coverage.reach.engine import (
     Snapped,
     _network_with_sources,
     nearest_source_distances,
     take,
 )
-from geo_coverage.network import WalkNetwork
 from geo_coverage.utils import progress
 
 

@@ -23,25 +23,22 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-_MODULES = (
-    "assess",
-    "checks",
-    "config",
-    "coords",
-    "engine",
-    "export",
-    "isochrones",
-    "layers",
-    "maps",
-    "network",
-    "qgis_styles",
-    "reach",
-    "report",
-    "roads",
-    "settings",
-    "standards",
-)
-"""The stage modules of the public API."""
+_MODULES = {
+    # the stages, in the order a run goes through them
+    "inputs": "inputs",
+    "network": "network",
+    "reach": "reach",
+    "assess": "assess",
+    "siting": "siting",
+    "outputs": "outputs",
+    # what every stage shares
+    "config": "config",
+    "coords": "coords",
+    "settings": "settings",
+    "standards": "standards",
+    "text": "text",
+}
+"""The modules of the public API -> where they live in the package."""
 
 _NAMES = {
     "ConfigError": "_errors",
@@ -52,7 +49,7 @@ _NAMES = {
     "OutputError": "_errors",
     "CityConfig": "config",
     "load_config": "config",
-    "Result": "pipeline",
+    "Result": "results",
     "run": "pipeline",
     "validate": "pipeline",
     "standards_from_profile": "standards",
@@ -61,21 +58,16 @@ _NAMES = {
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ loads them
     from . import assess as assess
-    from . import checks as checks
     from . import config as config
     from . import coords as coords
-    from . import engine as engine
-    from . import export as export
-    from . import isochrones as isochrones
-    from . import layers as layers
-    from . import maps as maps
+    from . import inputs as inputs
     from . import network as network
-    from . import qgis_styles as qgis_styles
+    from . import outputs as outputs
     from . import reach as reach
-    from . import report as report
-    from . import roads as roads
     from . import settings as settings
+    from . import siting as siting
     from . import standards as standards
+    from . import text as text
     from ._errors import ConfigError as ConfigError
     from ._errors import Finding as Finding
     from ._errors import GeoCoverageError as GeoCoverageError
@@ -84,16 +76,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time, __getattr__ l
     from ._errors import OutputError as OutputError
     from .config import CityConfig as CityConfig
     from .config import load_config as load_config
-    from .pipeline import Result as Result
     from .pipeline import run as run
     from .pipeline import validate as validate
+    from .results import Result as Result
     from .standards import standards_from_profile as standards_from_profile
 
 
 def __getattr__(name: str) -> Any:
     """Load a stage module or public name on first use."""
     if name in _MODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f".{_MODULES[name]}", __name__)
     if name in _NAMES:
         value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
         globals()[name] = value

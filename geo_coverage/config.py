@@ -428,6 +428,14 @@ class CityConfig(_Strict):
                 raise ValueError(msg)
         return self
 
+    def layer_files(self) -> dict[str, Path]:
+        """Every layer the city gives (``LAYER_KINDS`` order) -> the file it is read from."""
+        return {
+            kind: self.layer_path(kind)
+            for kind in LAYER_KINDS
+            if getattr(self.layers, kind) is not None
+        }
+
     def layer_path(self, kind: str) -> Path:
         """The file a layer is read from (an OSM layer defaults to the network file)."""
         layer = getattr(self.layers, kind)

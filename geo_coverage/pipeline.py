@@ -11,15 +11,16 @@ from typing import NamedTuple
 
 import geopandas as gpd
 
-from . import export
 from ._errors import Finding
-from .assess import Assessment, assess
-from .checks import coordinate_system_warnings, network_fitness, preflight
-from .config import LAYER_KINDS, CityConfig, load_config
-from .isochrones import travel_times
-from .layers import Layers, layers_from_config
-from .network import WalkNetwork, network_from_config
-from .reach import Reach, reach_city
+from .assess.verdicts import Assessment, assess
+from .config import CityConfig, load_config
+from .inputs.checks import coordinate_system_warnings, preflight
+from .inputs.layers import Layers, layers_from_config
+from .network.fitness import network_fitness
+from .network.streets import WalkNetwork, network_from_config
+from .outputs import export
+from .reach.isochrones import travel_times
+from .reach.walks import Reach, reach_city
 from .results import Result
 from .siting import SitingResult, propose_sites
 from .utils import log, timed
@@ -114,11 +115,7 @@ def reach_of(config: CityConfig, inputs: Prepared) -> Reach:
         config.standards,
         snap_limit_m=config.network.snap_limit_m,
         far_points=config.network.far_points,
-        files={
-            kind: str(config.layer_path(kind))
-            for kind in LAYER_KINDS
-            if getattr(config.layers, kind) is not None
-        },
+        files={kind: str(path) for kind, path in config.layer_files().items()},
     )
 
 

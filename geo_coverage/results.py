@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from ._errors import Finding
-    from .assess import Assessment
-    from .isochrones import TravelTimes
-    from .network import WalkNetwork
+    from .assess.verdicts import Assessment
+    from .network.streets import WalkNetwork
+    from .reach.isochrones import TravelTimes
     from .siting import SitingResult
 
 

@@ -22,10 +22,10 @@ import shapely
 from numpy.typing import NDArray
 from scipy import sparse
 
-from .assess import Assessment
-from .engine import Snapped, pairs_within, snap_points, take
-from .network import WalkNetwork
-from .reach import Reach
+from .assess.verdicts import Assessment
+from .network.streets import WalkNetwork
+from .reach.engine import Snapped, pairs_within, snap_points, take
+from .reach.walks import Reach
 from .utils import log
 
 EXACT_LIMIT = 200_000

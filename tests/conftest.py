@@ -43,7 +43,7 @@ def demo_copy(tmp_path: Path) -> Path:
 
 def assess_on(network, layers, standards, **reach_options):
     """Reach and assess ``layers`` on ``network``: the two stages a run chains."""
-    from geo_coverage.assess import assess
-    from geo_coverage.reach import reach_city
+    from geo_coverage.assess.verdicts import assess
+    from geo_coverage.reach.walks import reach_city
 
     return assess(reach_city(network, layers, standards, **reach_options), layers, standards)

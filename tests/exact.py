@@ -3,7 +3,7 @@
 Every snapped point (facility or origin) is inserted into a plain networkx graph by
 splitting its street at the snap position and adding its off-network leg as an edge;
 then ordinary Dijkstra runs on that graph. Nothing here shares code with
-``geo_coverage.reach`` beyond the snapping result it is given.
+``geo_coverage.reach.walks`` beyond the snapping result it is given.
 """
 
 from __future__ import annotations

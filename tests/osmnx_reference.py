@@ -11,7 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo_coverage.network import _WAY_TAGS, walkable_mask
+from geo_coverage.network.streets import _WAY_TAGS, walkable_mask
 
 
 def segments_from_osm_xml(path: Path) -> gpd.GeoDataFrame:

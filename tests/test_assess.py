@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.layers import ROW_COL, Layers
-from geo_coverage.network import network_from_arrays
+from geo_coverage.inputs.layers import ROW_COL, Layers
+from geo_coverage.network.streets import network_from_arrays
 from geo_coverage.pipeline import prepare
 from geo_coverage.standards import standards_from_profile
 from tests.conftest import assess_on
@@ -148,9 +148,9 @@ def test_one_reach_prices_verdicts_and_isochrones_with_one_step_off_rule(street)
     off the street (250 m) is within the snap limit (300 m), so the map's care circle
     must hold the compound too — before the reach stage, polygons allowed only 150 m.
     """
-    from geo_coverage.assess import assess
-    from geo_coverage.isochrones import travel_times
-    from geo_coverage.reach import reach_city
+    from geo_coverage.assess.verdicts import assess
+    from geo_coverage.reach.isochrones import travel_times
+    from geo_coverage.reach.walks import reach_city
 
     fac = facilities([("F", "station", 100.0, 100.0)])
     com = communities([("C", 100.0, 400.0)])

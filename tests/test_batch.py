@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from geo_coverage.batch import run_batch
+from geo_coverage.apps.batch import run_batch
 from tests.conftest import ROOT
 from tests.test_map_browser import CHROMIUM, chromium
 
@@ -71,7 +71,7 @@ def test_batch_on_a_local_dask_cluster(region, tmp_path):
 
 def test_running_one_city_leaves_the_callers_progress_setting_alone(demo_copy, monkeypatch):
     from geo_coverage import settings
-    from geo_coverage.batch import run_city
+    from geo_coverage.apps.batch import run_city
 
     monkeypatch.setattr(settings, "show_progress", True)
     outcome = run_city(str(demo_copy))
@@ -82,7 +82,7 @@ def test_running_one_city_leaves_the_callers_progress_setting_alone(demo_copy, m
 def test_a_batch_totals_its_places_and_keys_columns_by_indicator(demo_copy, tmp_path):
     """Three copies of the demo with 10-, 15- and 20-minute circles: one column per indicator,
     and a total row of summed numerators and denominators (never the mean of the shares)."""
-    from geo_coverage.batch import run_city, write_batch_outputs
+    from geo_coverage.apps.batch import run_city, write_batch_outputs
     from geo_coverage.pipeline import run
 
     text = demo_copy.read_text(encoding="utf-8")
@@ -131,7 +131,7 @@ def test_a_batch_totals_its_places_and_keys_columns_by_indicator(demo_copy, tmp_
 
 
 def test_the_total_sums_numerators_and_denominators_never_the_mean_of_shares():
-    from geo_coverage.batch import CityOutcome, total_row
+    from geo_coverage.apps.batch import CityOutcome, total_row
 
     def place(covered, households):
         row = {

@@ -192,7 +192,7 @@ def test_importing_the_package_loads_no_stage_until_it_is_used():
         [
             sys.executable,
             "-c",
-            "import sys; from geo_coverage import cli;"
+            "import sys; from geo_coverage.apps import cli;"
             "print(any(m in sys.modules for m in ('geopandas', 'folium')))",
         ],
         capture_output=True,

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from geo_coverage.demo import write_demo_city
+from geo_coverage.apps.demo import write_demo_city
 from geo_coverage.pipeline import run
 from tests.conftest import ROOT
 
@@ -21,7 +21,7 @@ def test_generator_reproduces_the_shipped_layers_byte_for_byte(tmp_path):
 def test_demo_command_writes_map_gap_list_and_scorecard(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "geo_coverage.cli", "-q", "demo", "--output", str(out)],
+        [sys.executable, "-m", "geo_coverage", "-q", "demo", "--output", str(out)],
         capture_output=True,
         text=True,
         check=False,
@@ -70,12 +70,12 @@ def test_english_outputs(demo_copy):
 
 def test_packaged_demo_config_is_the_repo_one():
     """`geo-coverage demo` outside a clone regenerates the layers and uses this copy."""
-    packaged = ROOT / "geo_coverage" / "demo_config.yaml"
+    packaged = ROOT / "geo_coverage" / "apps" / "demo_config.yaml"
     assert packaged.read_bytes() == (ROOT / "configs" / "demo.yaml").read_bytes()
 
 
 def test_demo_outside_a_clone_regenerates_the_city(tmp_path, monkeypatch):
-    from geo_coverage import cli
+    from geo_coverage.apps import cli
 
     monkeypatch.setattr(cli, "_repo_demo_config", lambda: None)
     assert cli.main(["-q", "demo", "--output", str(tmp_path / "out")]) == 0

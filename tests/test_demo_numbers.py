@@ -15,9 +15,9 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.engine import snap_points, take
 from geo_coverage.pipeline import prepare
-from geo_coverage.reach import community_origins
+from geo_coverage.reach.engine import snap_points, take
+from geo_coverage.reach.walks import community_origins
 from tests.conftest import assess_on
 from tests.exact import nearest_exact, pair_matrix_exact
 

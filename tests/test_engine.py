@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_coverage.engine import (
+from geo_coverage.network.streets import network_from_arrays, network_from_file, walkable_mask
+from geo_coverage.reach.engine import (
     nearest_source_distances,
     nearest_source_from_points,
     pairs_within,
     snap_points,
 )
-from geo_coverage.network import network_from_arrays, network_from_file, walkable_mask
 from tests.conftest import SHARED_DATA, requires_shared
 from tests.exact import nearest_exact, pair_matrix_exact
 from tests.osmnx_reference import segments_from_osm_xml
@@ -178,7 +178,7 @@ def test_fast_osm_reader_gives_the_osmnx_network(path):
     """pyosmium (C++) reads the same walking network as osmnx's graph, walk for walk."""
     from scipy.spatial import cKDTree
 
-    from geo_coverage.network import (
+    from geo_coverage.network.streets import (
         _segments_from_osmium,
         network_from_segments,
     )
@@ -201,7 +201,7 @@ def test_fast_osm_reader_gives_the_osmnx_network(path):
 
 
 def test_network_quality_flags_a_sparse_network(grid):
-    from geo_coverage.network import network_quality
+    from geo_coverage.network.streets import network_quality
 
     dense = network_quality(grid, shapely.box(0, 0, 200, 200))  # 1.2 km in 0.04 km²
     assert dense["km_per_km2"] == pytest.approx(30.0) and dense["sparse"] == 0.0

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_coverage.maps import community_status
+from geo_coverage.outputs.maps import community_status
 from geo_coverage.pipeline import run
 from tests.test_trust import edit_communities, edit_config, edit_facilities, strict_json
 
@@ -82,7 +82,7 @@ def test_sparse_network_warning_reaches_every_report(demo_copy, capsys):
     """Main roads only, as OSM maps many smaller towns: the warning is in every output."""
     import re
 
-    from geo_coverage import cli
+    from geo_coverage.apps import cli
 
     streets = demo_copy.parent.parent / "layers" / "demo" / "streets.osm"
     text = streets.read_text(encoding="utf-8")
@@ -109,7 +109,7 @@ def test_sparse_network_warning_reaches_every_report(demo_copy, capsys):
 
 
 def test_validate_keeps_the_far_point_warnings_a_run_reports(far_demo, capsys):
-    from geo_coverage import cli
+    from geo_coverage.apps import cli
 
     code = cli.main(["-q", "validate", str(far_demo)])
     out = capsys.readouterr().out

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from geo_coverage import cli, export, settings
+from geo_coverage import settings
+from geo_coverage.apps import cli
+from geo_coverage.outputs import export
 from geo_coverage.pipeline import run
 
 
@@ -122,7 +124,8 @@ def test_an_unusable_cache_folder_warns_once_and_the_run_goes_on(
 
 
 def test_a_full_cache_disk_runs_without_the_cache(demo_copy, tmp_path, monkeypatch, caplog):
-    from geo_coverage import network, utils
+    from geo_coverage import utils
+    from geo_coverage.network import streets
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     monkeypatch.setattr(utils, "_CACHE_WARNED", set())
@@ -130,7 +133,7 @@ def test_a_full_cache_disk_runs_without_the_cache(demo_copy, tmp_path, monkeypat
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(network, "save_network", full)
+    monkeypatch.setattr(streets, "save_network", full)
     with caplog.at_level("WARNING", logger="geo_coverage"):
         result = run(demo_copy)
     assert result.outputs and any("No space left" in r.getMessage() for r in caplog.records)
@@ -158,7 +161,7 @@ def test_two_runs_of_one_config_at_once_leave_one_complete_set(done):
     config, folder, before = done
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "geo_coverage.cli", "-q", "run", str(config)],
+            [sys.executable, "-m", "geo_coverage", "-q", "run", str(config)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

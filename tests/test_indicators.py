@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from geo_coverage.export import GAP_COLUMNS
-from geo_coverage.indicators import INDICATORS, reason_texts, reasons
+from geo_coverage.assess.indicators import INDICATORS, reason_texts, reasons
+from geo_coverage.outputs.export import GAP_COLUMNS
 from geo_coverage.standards import PROFILES, THRESHOLD_KEYS, standards_from_profile
 
 
@@ -65,8 +65,8 @@ def _street_city(fac_spec, com_spec):
     """Facilities and communities on one straight 1 km street (see tests/test_assess.py)."""
     import numpy as np
 
-    from geo_coverage.layers import Layers
-    from geo_coverage.network import network_from_arrays
+    from geo_coverage.inputs.layers import Layers
+    from geo_coverage.network.streets import network_from_arrays
     from tests.test_assess import CRS, communities, facilities
 
     x = np.arange(0.0, 1001.0, 100.0)
@@ -126,7 +126,7 @@ def test_a_village_is_served_by_a_facility_inside_it_or_within_the_configured_re
     import geopandas as gpd
     import shapely
 
-    from geo_coverage.rural import township_checks, village_checks
+    from geo_coverage.assess.rural import township_checks, village_checks
 
     fac = gpd.GeoDataFrame(
         {"name": ["幸福院", "养老院"], "type": ["mutual_aid", "nursing_home"]},
@@ -199,7 +199,7 @@ def test_bed_targets_measure_against_the_target_years_elderly():
     ],
 )
 def test_the_words_real_lists_use_map_to_a_type(word, tool_type):
-    from geo_coverage.layers import type_words
+    from geo_coverage.inputs.layers import type_words
 
     assert type_words()[word] == tool_type
 
@@ -207,7 +207,7 @@ def test_the_words_real_lists_use_map_to_a_type(word, tool_type):
 def test_an_unknown_type_word_is_listed_with_the_closest_known_word(tmp_path):
     from geo_coverage._errors import LayerError
     from geo_coverage.config import FacilityLayerConfig
-    from geo_coverage.layers import read_layer
+    from geo_coverage.inputs.layers import read_layer
 
     csv = tmp_path / "f.csv"
     csv.write_text("编号,名称,类型,经度,纬度\nF1,甲,社区养老驿站,111.7,40.8\n", encoding="utf-8")

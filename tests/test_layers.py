@@ -16,7 +16,7 @@ from pyproj import Geod
 from geo_coverage import LayerError, load_config
 from geo_coverage.config import FacilityLayerConfig, LayerConfig
 from geo_coverage.coords import gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_gcj02
-from geo_coverage.layers import layers_from_config, read_layer
+from geo_coverage.inputs.layers import layers_from_config, read_layer
 from geo_coverage.pipeline import run
 
 GEOD = Geod(ellps="WGS84")
@@ -247,7 +247,7 @@ def test_point_far_from_the_network_is_reported_not_snapped(demo_copy):
 def test_validate_command_exits_non_zero_with_located_message(demo_copy):
     edit_csv(facilities_csv(demo_copy), lambda f: f.assign(**{"建筑面积（㎡）": "大"}))
     proc = subprocess.run(
-        [sys.executable, "-m", "geo_coverage.cli", "validate", str(demo_copy)],
+        [sys.executable, "-m", "geo_coverage", "validate", str(demo_copy)],
         capture_output=True,
         text=True,
         check=False,
@@ -261,7 +261,7 @@ def test_validate_command_exits_non_zero_with_located_message(demo_copy):
 
 def test_validate_command_accepts_the_demo(demo_config_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "geo_coverage.cli", "validate", str(demo_config_path)],
+        [sys.executable, "-m", "geo_coverage", "validate", str(demo_config_path)],
         capture_output=True,
         text=True,
         check=False,

@@ -19,8 +19,12 @@ import numpy as np
 import pyproj
 import pytest
 
-from geo_coverage.engine import nearest_source_distances, nearest_source_from_points, snap_points
-from geo_coverage.network import network_from_file
+from geo_coverage.network.streets import network_from_file
+from geo_coverage.reach.engine import (
+    nearest_source_distances,
+    nearest_source_from_points,
+    snap_points,
+)
 
 CRS = "EPSG:4548"
 ORIGIN = (500_000.0, 4_430_000.0)  # about 117°E 40°N, in EPSG:4548 metres

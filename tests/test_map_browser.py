@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_coverage.maps import STATUS_COLOURS, TEXT, community_status
+from geo_coverage.outputs.maps import STATUS_COLOURS, community_status
 from geo_coverage.pipeline import run
+from geo_coverage.text import MAP_TEXT as TEXT
 
 CHROMIUM = next(
     (p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p),

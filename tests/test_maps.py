@@ -7,7 +7,7 @@ import pytest
 
 from geo_coverage import load_config
 from geo_coverage.coords import wgs84_to_gcj02
-from geo_coverage.maps import build_map, map_html, to_display
+from geo_coverage.outputs.maps import build_map, map_html, to_display
 from geo_coverage.pipeline import run
 from tests.conftest import SHARED_DATA, requires_shared
 
@@ -40,7 +40,7 @@ def page_data(html: str) -> dict:
 def test_packed_geometry_reads_back_to_the_rounded_vertices():
     import shapely
 
-    from geo_coverage._packed import encode_geometries
+    from geo_coverage.outputs.packed import encode_geometries
 
     square = shapely.Polygon(
         [(111.0, 40.0), (111.01, 40.0), (111.01, 40.01), (111.0, 40.01)],
@@ -149,10 +149,10 @@ def test_drawing_never_fails_on_real_isochrones():
     """
     import geopandas as gpd
 
-    from geo_coverage.engine import snap_points
-    from geo_coverage.isochrones import group_travel_times
-    from geo_coverage.maps import DISPLAY_TOLERANCE_M
-    from geo_coverage.network import network_from_file
+    from geo_coverage.network.streets import network_from_file
+    from geo_coverage.outputs.maps import DISPLAY_TOLERANCE_M
+    from geo_coverage.reach.engine import snap_points
+    from geo_coverage.reach.isochrones import group_travel_times
 
     rng = np.random.default_rng(1)
     for path in sorted(SHARED_DATA.glob("*/*.osm")):
@@ -178,7 +178,7 @@ def test_drawing_never_fails_on_real_isochrones():
 def test_the_shipped_leaflet_files_are_the_pinned_release():
     import hashlib
 
-    from geo_coverage.maps import LEAFLET
+    from geo_coverage.outputs.maps import LEAFLET
 
     pinned = dict(
         reversed(line.split("  ", 1))

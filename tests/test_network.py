@@ -7,7 +7,7 @@ import osmnx as ox
 import pytest
 
 from geo_coverage import NetworkError, load_config, settings
-from geo_coverage.network import network_from_config
+from geo_coverage.network.streets import network_from_config
 from tests.conftest import ROOT
 
 
@@ -80,14 +80,14 @@ def test_corrupt_cache_entry_is_rebuilt_with_a_warning(demo_config_path, tmp_pat
 def test_concurrent_cache_writes_use_their_own_temp_names(demo_config_path, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from geo_coverage.network import _write_cached
+    from geo_coverage.network.streets import _write_cached
 
     network = network_from_config(load_config(demo_config_path))
     target = tmp_path / "shared" / "entry.npz"
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: _write_cached(network, target), range(8)))
     assert [p.name for p in target.parent.iterdir()] == ["entry.npz"]
-    from geo_coverage.network import load_network
+    from geo_coverage.network.streets import load_network
 
     assert load_network(target).n_edges == network.n_edges
 

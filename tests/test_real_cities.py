@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo_coverage import load_config
-from geo_coverage.engine import snap_points
 from geo_coverage.pipeline import run
+from geo_coverage.reach.engine import snap_points
 from tests.conftest import ROOT, requires_shared
 from tests.exact import pair_matrix_exact
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from geo_coverage.outputs.qgis_styles import fields_in
 from geo_coverage.pipeline import run
-from geo_coverage.qgis_styles import fields_in
 from tests.test_trust import edit_communities, edit_config, edit_facilities
 
 OFFICE = shutil.which("soffice") or shutil.which("libreoffice")

@@ -20,9 +20,13 @@ from scipy.spatial import cKDTree
 from geo_coverage._errors import NetworkError
 from geo_coverage.config import load_config
 from geo_coverage.coords import wgs84_to_gcj02
-from geo_coverage.engine import nearest_source_distances, nearest_source_from_points, snap_points
-from geo_coverage.network import network_from_file
+from geo_coverage.network.streets import network_from_file
 from geo_coverage.pipeline import run
+from geo_coverage.reach.engine import (
+    nearest_source_distances,
+    nearest_source_from_points,
+    snap_points,
+)
 from tests.conftest import SHARED_DATA, requires_shared
 from tests.osmnx_reference import segments_from_osm_xml
 

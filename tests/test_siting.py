@@ -11,7 +11,7 @@ import pytest
 from scipy import sparse
 
 from geo_coverage import load_config
-from geo_coverage.layers import ROW_COL
+from geo_coverage.inputs.layers import ROW_COL
 from geo_coverage.pipeline import prepare
 from geo_coverage.siting import fewest_sites, propose_sites, solve_mclp
 from tests.conftest import assess_on

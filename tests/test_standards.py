@@ -141,7 +141,7 @@ def test_unknown_words_get_the_closest_known_word():
 
 def test_profiles_command_prints_every_threshold_as_json():
     out = subprocess.run(
-        [sys.executable, "-m", "geo_coverage.cli", "profiles", "--json"],
+        [sys.executable, "-m", "geo_coverage", "profiles", "--json"],
         capture_output=True,
         text=True,
         check=True,

@@ -19,10 +19,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo_coverage import cli, load_config
+from geo_coverage import load_config
 from geo_coverage._errors import ConfigError
-from geo_coverage.export import recover_output_folder, save_csv, save_xlsx
-from geo_coverage.layers import coordinate_findings
+from geo_coverage.apps import cli
+from geo_coverage.inputs.layers import coordinate_findings
+from geo_coverage.outputs.export import recover_output_folder, save_csv, save_xlsx
 from geo_coverage.pipeline import run
 
 # -- helpers: edit the scratch demo the way a planner's file would be edited -------------
@@ -109,8 +110,8 @@ def test_template_payloads_in_every_text_field_are_shown_not_run(demo_copy, tmp_
 
 
 def test_batch_index_map_shows_hostile_city_and_error_text(tmp_path):
-    from geo_coverage.batch import CityOutcome
-    from geo_coverage.maps import index_map, map_html
+    from geo_coverage.apps.batch import CityOutcome
+    from geo_coverage.outputs.maps import index_map, map_html
 
     marker = tmp_path / "PWNED"
     evil = f"{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}"
@@ -193,7 +194,7 @@ def test_blank_required_cells_are_located_errors(demo_copy, capsys):
 
 def test_households_empty_zero_or_unknown_make_that_compound_no_data(demo_copy):
     """A real crawl (安居客) has 总户数 0 where the count is unknown: no data, not 0 households."""
-    from geo_coverage.maps import community_status
+    from geo_coverage.outputs.maps import community_status
 
     def unknown(features):
         features[0]["properties"]["户数"] = 0
@@ -498,7 +499,7 @@ def test_missing_columns_give_no_data_not_fail(demo_copy):
     assert len(no_data) == 4 and all(i["measured"] is None for i in no_data)
     md = (folder / "scorecard.md").read_text(encoding="utf-8")
     assert md.count("未提供数据") >= 8  # status and measured value of each
-    from geo_coverage.maps import community_status
+    from geo_coverage.outputs.maps import community_status
 
     status = community_status(result.assessment.communities)
     assert set(status) <= {"covered", "outside"}
@@ -534,7 +535,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_late_crash_leaves_the_previous_set_whole(demo_copy, monkeypatch):
-    import geo_coverage.export as export
+    import geo_coverage.outputs.export as export
 
     folder = run(demo_copy).outputs[0].parent
     before = _snapshot(folder)
@@ -555,7 +556,7 @@ def test_a_killed_run_leaves_the_previous_set_and_is_cleaned_up(demo_copy):
     before = _snapshot(folder)
     edit_config(demo_copy, "walking_speed_m_s: 1.0", "walking_speed_m_s: 0.8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo_coverage.cli", "-q", "run", str(demo_copy)],
+        [sys.executable, "-m", "geo_coverage", "-q", "run", str(demo_copy)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

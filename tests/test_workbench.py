@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from geo_coverage.workbench import create_app
+from geo_coverage.apps.workbench import create_app
 from tests.conftest import ROOT
 from tests.test_map_browser import CHROMIUM
 
@@ -240,7 +240,7 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
     (folder / "outputs").rename(folder / "outputs-from-the-page")
     env = dict(os.environ, GEO_COVERAGE_CACHE=str(tmp_path / "cache"))
     proc = subprocess.run(
-        [sys.executable, "-m", "geo_coverage.cli", "-q", "run", str(folder / "config.yaml")],
+        [sys.executable, "-m", "geo_coverage", "-q", "run", str(folder / "config.yaml")],
         capture_output=True,
         text=True,
         env=env,
@@ -279,7 +279,7 @@ def test_a_gbk_csv_from_excel_and_a_zipped_shapefile_are_read_with_their_chinese
 
 
 def test_the_config_records_what_the_page_chose_and_idle_sessions_are_removed(tmp_path):
-    import geo_coverage.workbench as wb
+    import geo_coverage.apps.workbench as wb
 
     bench = wb.Workbench(tmp_path / "work")
     sid = bench.new_session()
@@ -302,7 +302,7 @@ def test_the_config_records_what_the_page_chose_and_idle_sessions_are_removed(tm
 def test_a_road_centre_line_layer_can_be_the_network(client):
     import geopandas as gpd
 
-    from geo_coverage.network import network_from_file
+    from geo_coverage.network.streets import network_from_file
 
     net = network_from_file(DEMO / "streets.osm")
     roads = gpd.GeoDataFrame(

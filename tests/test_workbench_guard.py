@@ -12,9 +12,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from geo_coverage import workbench
-from geo_coverage._guard import machine_names
-from geo_coverage.workbench import create_app
+from geo_coverage.apps import workbench
+from geo_coverage.apps.guard import machine_names
+from geo_coverage.apps.workbench import create_app
 from tests.conftest import ROOT
 
 DEMO = ROOT / "layers" / "demo"
@@ -226,7 +226,7 @@ def test_a_zipped_shapefile_uploads_with_a_relative_workdir(tmp_path, monkeypatc
 
 
 def test_a_csv_whose_64k_mark_cuts_a_character_is_still_a_csv():
-    from geo_coverage.workbench import sniff
+    from geo_coverage.apps.workbench import sniff
 
     line = "编号,名称,类型,经度,纬度\n"
     for shift in range(4):  # the 65,536th byte falls inside a character for some shift

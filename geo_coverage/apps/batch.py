@@ -20,18 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, export
-from ._errors import GeoCoverageError
-from .indicators import (
+from .. import __version__
+from .._errors import GeoCoverageError
+from ..assess.indicators import (
     INDICATORS,
-    STATUS_TEXT,
     Ratio,
     judge,
     level_text,
     placeholders,
 )
-from .text import label_column, pick, position
-from .utils import log, progress
+from ..outputs import export
+from ..text import STATUS_TEXT, label_column, pick, position
+from ..utils import log, progress
 
 ROW_KEYS = (
     "label_zh",
@@ -108,17 +108,15 @@ def input_hash(config_path: str | Path) -> str:
     str
         Hex SHA-256; equal hashes mean the run would give the same outputs.
     """
-    from .config import LAYER_KINDS, load_config
+    from ..config import load_config
 
     config = load_config(config_path)
     digest = hashlib.sha256(__version__.encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):  # a new tool version reruns
+    for source in sorted(Path(__file__).parents[1].rglob("*.py")):  # a new tool version reruns
         digest.update(source.read_bytes())
     digest.update(Path(config_path).read_bytes())
     files = {config.network.path} if config.network.path else set()
-    for kind in LAYER_KINDS:
-        if getattr(config.layers, kind) is not None:
-            files.add(config.layer_path(kind))
+    files |= set(config.layer_files().values())
     for path in sorted(str(f) for f in files):
         digest.update(path.encode())
         digest.update(Path(path).read_bytes() if Path(path).is_file() else b"missing")
@@ -141,9 +139,9 @@ def run_city(config_path: str, *, show_progress: bool = False) -> CityOutcome:
     CityOutcome
         Done, skipped (unchanged since its last good run) or failed with the reason.
     """
-    from . import settings
-    from .config import load_config
-    from .pipeline import run
+    from .. import settings
+    from ..config import load_config
+    from ..pipeline import run
 
     previous, settings.show_progress = settings.show_progress, show_progress
     start = time.perf_counter()
@@ -402,7 +400,7 @@ def write_batch_outputs(
     outcomes: tuple[CityOutcome, ...], folder: Path, *, language: str = "zh"
 ) -> tuple[Path, ...]:
     """Write the combined scorecard (CSV, XLSX) and the index map, atomically."""
-    from .maps import index_map, map_html
+    from ..outputs.maps import index_map, map_html
 
     table = combined_scorecard(outcomes, language=language)
     sheets = {

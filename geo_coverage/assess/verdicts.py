@@ -16,13 +16,13 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from ._errors import Finding
+from .._errors import Finding
+from ..inputs.layers import Layers
+from ..reach.walks import Origins, Reach
+from ..standards import FACILITY_TYPES, Standards
 from .floor_area import catchment_area, compound_area, facility_catchments
 from .indicators import WHOLE, build_scorecard, gap_reasons, share
-from .layers import Layers
-from .reach import Origins, Reach
 from .rural import township_checks, village_checks
-from .standards import FACILITY_TYPES, Standards
 from .subdistricts import subdistrict_checks
 
 

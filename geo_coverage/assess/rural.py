@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .standards import Standards
+from ..standards import Standards
 
 
 def village_checks(

@@ -27,11 +27,11 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from . import settings
-from ._errors import NetworkError
-from .config import CityConfig, NetworkConfig
-from .coords import WGS84, projected_crs_for
-from .utils import DAMAGED_ENTRY, cache_write, load_npz, log, save_npz
+from .. import settings
+from .._errors import NetworkError
+from ..config import CityConfig, NetworkConfig
+from ..coords import WGS84, projected_crs_for
+from ..utils import DAMAGED_ENTRY, cache_write, load_npz, log, save_npz
 
 _CACHE_VERSION = "3"
 _WAY_TAGS = (

@@ -19,7 +19,10 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from ._errors import Finding, LayerError
+from .._errors import ROW_COL, Finding, LayerError
+from ..inputs.layers import Layers
+from ..network.streets import WalkNetwork
+from ..standards import Standards
 from .engine import (
     NodeReach,
     Snapped,
@@ -29,9 +32,6 @@ from .engine import (
     snap_points,
     take,
 )
-from .layers import ROW_COL, Layers
-from .network import WalkNetwork
-from .standards import Standards
 
 SEARCH_LIMIT_MIN = 60.0
 """Nearest-facility times are searched up to this walk, minutes (beyond: reported as '>60')."""

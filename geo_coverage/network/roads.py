@@ -31,10 +31,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from ._errors import NetworkError
-from .config import RoadLayerOptions
-from .layers import read_vector, reproject_to_wgs84
-from .utils import log
+from .._errors import NetworkError
+from ..config import RoadLayerOptions
+from ..inputs.files import read_vector, reproject_to_wgs84
+from ..utils import log
 
 NODE_TOLERANCE_M = 0.01
 """Line ends and crossings closer than this are one node (1 cm)."""
@@ -125,7 +125,7 @@ def read_road_layer(
     parts = lines.assign(level=level).explode(index_parts=False).reset_index(drop=True)
     if crs is None:
         lon, lat = np.asarray(parts.geometry.union_all().envelope.centroid.coords[0])
-        from .coords import projected_crs_for
+        from ..coords import projected_crs_for
 
         crs = projected_crs_for(float(lon), float(lat))
     projected = parts.to_crs(crs)

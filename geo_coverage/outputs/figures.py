@@ -22,9 +22,9 @@ from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
-from .assess import Assessment
+from ..assess.verdicts import Assessment
+from ..standards import FACILITY_TYPES
 from .palette import BAND_COLOURS, NO_CENTRE, SITE, TYPE_COLOURS
-from .standards import FACILITY_TYPES
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..reach.walks import Reach
+from ..standards import Standards
 from .indicators import share
-from .reach import Reach
-from .standards import Standards
 
 
 def subdistrict_checks(

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from .standards import Standards
+from ..standards import Standards
 
 
 def area_data_given(com: pd.DataFrame, fac: pd.DataFrame) -> bool:

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import ROW_COL, Finding, LayerError
-from .config import OsmOptions, OsmRule
-from .coords import WGS84, projected_crs_for
-from .standards import FACILITY_TYPES
-from .utils import log
+from .._errors import ROW_COL, Finding, LayerError
+from ..config import OsmOptions, OsmRule
+from ..coords import WGS84, projected_crs_for
+from ..standards import FACILITY_TYPES
+from ..utils import log
 
 DEFAULT_RULES: tuple[OsmRule, ...] = tuple(
     OsmRule(**r)

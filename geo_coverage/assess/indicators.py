@@ -22,19 +22,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .standards import INSTITUTION_TYPES, LEVELS, Source, Standards
-from .text import of, pick
-
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "FAIL"),
-    "no_data": ("未提供数据", "no data"),
-    "no_target": ("无目标（文件未设定）", "no target set"),
-    "total": ("按上级合计评判", "judged on the total"),
-}
-"""Scorecard status as people read it: a missing input is "no data", never a failure; a
-target no governing document sets is "no target"; a target set for a level above the place
-(a city-wide or region-wide share) is judged on the batch's total ("total")."""
+from ..standards import INSTITUTION_TYPES, LEVELS, Source, Standards
+from ..text import STATUS_TEXT, of, pick
 
 NO_ELDERLY = "communities: 60岁以上人口 (elderly) column"
 NO_AREA = "communities: 养老用房面积 (facility_area_m2) or facilities: 建筑面积 (floor_area_m2)"

@@ -24,70 +24,40 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import ConfigError, Finding, OutputError
-from .assess import Assessment
-from .config import CityConfig
-from .coords import WGS84
-from .indicators import STATUS_TEXT, format_target, format_value, gap_columns, level_text
-from .isochrones import TravelTimes, for_display
+from .._errors import ConfigError, Finding, OutputError
+from ..assess.indicators import format_target, format_value, gap_columns, level_text
+from ..assess.verdicts import Assessment
+from ..config import CityConfig
+from ..coords import WGS84
+from ..reach.isochrones import TravelTimes, for_display
+from ..results import Result
+from ..siting import SitingResult
+from ..standards import FACILITY_TYPES
+from ..text import (
+    GAP_HEAD_COLUMNS,
+    GAP_TAIL_COLUMNS,
+    REPORT_TEXT,
+    RURAL_COLUMNS,
+    SCORECARD_COLUMNS,
+    SITE_COLUMNS,
+    STATUS_TEXT,
+    WARNING_COLUMNS,
+    label_column,
+    of,
+    pick,
+    position,
+)
+from ..utils import log
 from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
-from .results import Result
-from .siting import SitingResult
-from .standards import FACILITY_TYPES
-from .text import label_column, pick, position
-from .utils import log
 
 GAP_COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "id"),
-    "name": ("小区名称", "community"),
-    "subdistrict": ("所属街道", "subdistrict"),
-    "households": ("户数", "households"),
-    "estimated": ("户数为估算（OSM建筑）", "households estimated from OSM buildings"),
-    "elderly": ("60岁以上人口", "elderly (60+)"),
+    **GAP_HEAD_COLUMNS,
     **gap_columns(),  # what each indicator adds (indicators.INDICATORS)
-    "reasons_zh": ("问题", "reasons (zh)"),
-    "reasons_en": ("问题（英文）", "reasons"),
-    "priority": ("优先级得分", "priority score"),
-    "lon": ("经度（WGS84）", "longitude (WGS84)"),
-    "lat": ("纬度（WGS84）", "latitude (WGS84)"),
+    **GAP_TAIL_COLUMNS,
 }
 """Gap-list columns and their headers (templates: ``{c}`` is the care circle's minutes)."""
-
-SITE_COLUMNS: dict[str, tuple[str, str]] = {
-    "rank": ("序号", "rank"),
-    "id": ("候选点编号", "candidate id"),
-    "name": ("位置", "location"),
-    "subdistrict": ("所属街道", "subdistrict"),
-    "households_new": ("新覆盖户数", "households newly covered"),
-    "elderly_new": ("新覆盖老年人", "elderly newly covered"),
-    "recommended_m2": ("建议建筑面积（㎡）", "recommended floor area (m²)"),
-    "gain": ("边际增益", "marginal gain"),
-    "lon": ("经度（WGS84）", "longitude (WGS84)"),
-    "lat": ("纬度（WGS84）", "latitude (WGS84)"),
-}
-
-SCORECARD_COLUMNS: dict[str, tuple[str, str]] = {
-    "indicator": ("指标代码", "indicator"),
-    "label": ("指标", "indicator name"),
-    "target": ("目标值", "target"),
-    "year": ("目标年份", "target year"),
-    "level": ("目标层级", "target level"),
-    "measured": ("测算值", "measured"),
-    "unit": ("单位", "unit"),
-    "status": ("是否达标", "status"),
-    "missing_data": ("缺少的数据", "data needed"),
-    "source": ("依据", "source"),
-    "note": ("说明", "note"),
-}
-
-WARNING_COLUMNS: dict[str, tuple[str, str]] = {
-    "file": ("文件", "file"),
-    "row": ("行", "row"),
-    "column": ("列", "column"),
-    "message": ("提示", "warning"),
-}
 
 
 @contextlib.contextmanager
@@ -298,7 +268,7 @@ def output_lock(folder: Path) -> Iterator[None]:
     OutputError
         Another run still holds the lock after the wait.
     """
-    from . import settings
+    from .. import settings
 
     lock = folder.parent / f".{folder.name}.lock"
     deadline = time.monotonic() + settings.lock_wait_s
@@ -431,22 +401,6 @@ def sites_table(sites: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFram
     frame = _with_lonlat(sites)
     cols = [c for c in SITE_COLUMNS if c in frame]
     return frame[cols].rename(columns={c: SITE_COLUMNS[c][pos] for c in cols})
-
-
-RURAL_COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "id"),
-    "name": ("名称", "name"),
-    "population": ("常住人口", "population"),
-    "elderly": ("60岁以上人口", "elderly (60+)"),
-    "home_care_name": ("最近居家养老服务设施", "nearest home-care facility"),
-    "home_care_m": ("直线距离（米）", "straight distance (m)"),
-    "served": ("已覆盖", "served"),
-    "centres": ("养老服务中心数", "elderly-service centres"),
-    "has_centre": ("有养老服务中心", "has a centre"),
-    "lon": ("经度（WGS84）", "longitude (WGS84)"),
-    "lat": ("纬度（WGS84）", "latitude (WGS84)"),
-}
-"""Columns of the village (嘎查村) and township (苏木乡镇) sheets."""
 
 
 def rural_table(layer: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
@@ -1000,12 +954,8 @@ def data_date(config: CityConfig) -> str:
     """
     import datetime as dt
 
-    from .config import LAYER_KINDS
-
     files = [config.network.path] if config.network.path else []
-    files += [
-        config.layer_path(kind) for kind in LAYER_KINDS if getattr(config.layers, kind) is not None
-    ]
+    files += list(config.layer_files().values())
     stamps = [Path(f).stat().st_mtime for f in files if f is not None and Path(f).is_file()]
     when = max(stamps) if stamps else 0.0
     return dt.datetime.fromtimestamp(when, tz=dt.UTC).date().isoformat()
@@ -1035,10 +985,8 @@ def _input_counts(config: CityConfig, assessment: Assessment) -> dict[str, tuple
 
 def _network_credit(config: CityConfig, lang: str) -> str:
     """The data credit of the streets drawn (OpenStreetMap unless the planner's own roads)."""
-    from .report import TEXT
-
-    pos = position(lang)
     if config.network.path is not None and config.network.is_line_layer:
         path = str(config.network.path)
-        return TEXT["credit_own"][pos].format(file=config.given_paths.get(path, Path(path).name))
-    return TEXT["credit_osm"][pos]
+        credit = of(REPORT_TEXT["credit_own"], lang)
+        return credit.format(file=config.given_paths.get(path, Path(path).name))
+    return of(REPORT_TEXT["credit_osm"], lang)

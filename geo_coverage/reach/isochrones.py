@@ -27,12 +27,12 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from . import settings
+from .. import settings
+from ..network.streets import WalkNetwork
+from ..standards import Standards, walk_metres, walk_minutes
+from ..utils import DAMAGED_ENTRY, cache_write, load_npz, log, progress, save_npz
 from .engine import Snapped, direct_walk_m, nearest_source_distances, take
-from .network import WalkNetwork
-from .reach import Reach
-from .standards import Standards, walk_metres, walk_minutes
-from .utils import DAMAGED_ENTRY, cache_write, load_npz, log, progress, save_npz
+from .walks import Reach
 
 FINE_RESOLUTION_M = 5.0
 """Cell size where the study area is small enough (see ``MAX_FINE_CELLS``), metres."""

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, settings
-from ._errors import GeoCoverageError
+from .. import __version__, settings
+from .._errors import GeoCoverageError
 
 if TYPE_CHECKING:
-    from .results import Result
+    from ..results import Result
 
 DESCRIPTION = """\
 Test elderly-care service coverage on the real walking network.
@@ -40,13 +40,13 @@ outputs (in maps/<slug>/):
 
 
 def _repo_demo_config() -> Path | None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     path = root / "configs" / "demo.yaml"
     return path if path.is_file() else None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run
+    from ..pipeline import run
 
     result = run(args.config)
     _print_summary(result)
@@ -54,8 +54,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .config import load_config
-    from .pipeline import validate
+    from ..config import load_config
+    from ..pipeline import validate
 
     config = load_config(args.config)
     checked = validate(config)
@@ -72,8 +72,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .config import load_config
-    from .pipeline import run
+    from ..config import load_config
+    from ..pipeline import run
 
     path = _repo_demo_config()
     if path is None:
@@ -116,7 +116,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
-    from .standards import DOCS, LEVELS, PROFILE_INFO, PROFILES, profile_documents, profile_table
+    from ..standards import DOCS, LEVELS, PROFILE_INFO, PROFILES, profile_documents, profile_table
 
     names = [args.profile] if args.profile else list(PROFILES)
     data = {
@@ -166,7 +166,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Result) -> None:
-    from .indicators import format_target, format_value
+    from ..assess.indicators import format_target, format_value
 
     sc = result.assessment.scorecard
     marks = {
@@ -319,7 +319,7 @@ def _output_folder_of(args: argparse.Namespace) -> str:
     if not isinstance(config, str):
         return ""
     try:
-        from .config import load_config
+        from ..config import load_config
 
         return str(load_config(config).output_folder)
     except GeoCoverageError:

@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyproj
 
-from .coords import wgs84_to_gcj02
+from ..coords import wgs84_to_gcj02
 
 CRS = "EPSG:4546"
 """CGCS2000 / 3-degree Gauss-Krüger CM 111E: the demo's local metric frame."""

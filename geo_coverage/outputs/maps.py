@@ -21,14 +21,14 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from ._errors import Finding
-from ._packed import PackedLayer, data_script, number_layers, packed_layers
-from .assess import Assessment
-from .coords import WGS84, wgs84_to_gcj02
-from .indicators import STATUS_TEXT, format_target, format_value
+from .._errors import Finding
+from ..assess.indicators import format_target, format_value
+from ..assess.verdicts import Assessment
+from ..coords import WGS84, wgs84_to_gcj02
+from ..standards import FACILITY_TYPES
+from ..text import MAP_TEXT, STATUS_TEXT, label_column, of, pick, position
+from .packed import PackedLayer, data_script, number_layers, packed_layers
 from .palette import STATUS_COLOURS, TYPE_COLOURS
-from .standards import FACILITY_TYPES
-from .text import label_column, of, pick, position
 
 STATUS_MARKS = {
     "pass": ("✔", "#1a9850"),
@@ -70,41 +70,8 @@ def band_opacity(band: float, bands: list[float]) -> float:
     return 0.35 - 0.23 * ordered.index(band) / (len(ordered) - 1)
 
 
-TEXT = {
-    "villages": ("嘎查村（居家养老服务设施）", "Villages (home-care facility)"),
-    "village_served": ("有居家养老服务设施", "served"),
-    "village_unserved": ("附近无居家养老服务设施", "no home-care facility nearby"),
-    "townships": ("苏木乡镇", "Townships"),
-    "no_township_centre": ("无养老服务中心", "no elderly-service centre"),
-    "facilities": ("养老服务设施", "Facilities"),
-    "communities": ("小区（按状态着色）", "Communities by status"),
-    "subdistricts": ("街道", "Subdistricts"),
-    "no_centre": ("缺综合养老服务中心的街道", "Subdistrict lacking a centre"),
-    "isochrone": ("分钟步行圈", "-min walk"),
-    "care_circle": ("社区养老服务设施", "Community care facilities"),
-    "households": ("户数", "households"),
-    "elderly": ("60岁以上", "elderly 60+"),
-    "walk": ("最近设施步行", "walk to nearest"),
-    "minutes": ("分钟", "min"),
-    "required": ("应配面积", "required"),
-    "available": ("现有面积", "available"),
-    "floor_area": ("建筑面积", "floor area"),
-    "beds": ("床位", "beds"),
-    "type": ("类型", "type"),
-    "reasons": ("缺口原因", "gaps"),
-    "within": ("{c}分钟内住户", "households within {c} min"),
-    "sites": ("建议新建养老服务设施", "Proposed new facilities"),
-    "households_new": ("新覆盖户数", "households newly covered"),
-    "elderly_new": ("新覆盖老年人", "elderly newly covered"),
-    "recommended_m2": ("建议建筑面积", "recommended floor area"),
-    "summary": ("评估摘要", "Summary"),
-    "warnings": ("注意", "Warnings"),
-    "no_data": ("未提供数据", "no data"),
-}
-
-
 def _t(key: str, language: str) -> str:
-    return of(TEXT[key], language)
+    return of(MAP_TEXT[key], language)
 
 
 _INERT = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
@@ -686,7 +653,7 @@ def _summary_html(
     )
 
 
-LEAFLET = Path(__file__).parent / "assets" / "leaflet"
+LEAFLET = Path(__file__).parents[1] / "assets" / "leaflet"
 """Leaflet 1.9.4's dist files, shipped with the package (checksums in SHA256SUMS)."""
 
 

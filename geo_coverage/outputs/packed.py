@@ -33,7 +33,7 @@ from jinja2 import Template
 PRECISION = 1e5
 """Coordinates are stored in units of 1e-5 degrees (about 1 m)."""
 
-RUNTIME = Path(__file__).parent / "assets" / "map" / "packed.js"
+RUNTIME = Path(__file__).parents[1] / "assets" / "map" / "packed.js"
 """The script that turns packed data into Leaflet layers (``GC.layer``)."""
 
 

@@ -39,20 +39,20 @@ import yaml
 from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from . import __version__
-from ._errors import ConfigError, GeoCoverageError, LayerError
-from ._guard import Guard, is_loopback, machine_names
-from .config import LayerConfig, load_config
-from .layers import COLUMN_LABELS, preview_layer
-from .standards import (
+from .. import __version__
+from .._errors import ConfigError, GeoCoverageError, LayerError
+from ..config import LayerConfig, load_config
+from ..inputs.layers import COLUMN_LABELS, preview_layer
+from ..standards import (
     FACILITY_TYPES,
     PROFILES,
     THRESHOLD_KEYS,
     THRESHOLD_LABELS,
     standards_from_profile,
 )
+from .guard import Guard, is_loopback, machine_names
 
-ASSETS = Path(__file__).parent / "assets" / "workbench"
+ASSETS = Path(__file__).parents[1] / "assets" / "workbench"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 """Largest upload accepted (a whole city's .osm.pbf fits)."""
 SESSION_HOURS = 24.0
@@ -402,7 +402,7 @@ class Workbench:
             how it reads (a coordinate system that fits the streets worse, a sparse
             network, implausible values) and a one-line ``summary``.
         """
-        from .pipeline import validate
+        from ..pipeline import validate
 
         s = self.session(sid)
         path = s.folder / "config.yaml"
@@ -535,7 +535,7 @@ class Workbench:
         return sum(1 for o in waiting if o.queued < s.queued) + 1
 
     def _run(self, s: Session, path: Path) -> None:
-        from .pipeline import run
+        from ..pipeline import run
 
         def stage(name: str) -> None:
             s.stage = name

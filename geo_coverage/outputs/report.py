@@ -27,118 +27,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._errors import Finding
-from .assess import Assessment
+from .. import __version__
+from .._errors import Finding
+from ..assess.indicators import format_target, format_value
+from ..assess.verdicts import Assessment
+from ..siting import SitingResult
+from ..standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
+from ..text import REPORT_TEXT, STATUS_TEXT, label_column, of, pick, position
 from .figures import bar_chart, overview_figure, sites_figure
-from .indicators import STATUS_TEXT, format_target, format_value
 from .maps import community_status, status_labels
 from .palette import STATUS_COLOURS
-from .siting import SitingResult
-from .standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
-from .text import label_column, of, pick, position
-
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("{city}养老服务设施覆盖评估报告", "{city}: elderly-care service coverage report"),
-    "data_date": ("数据日期：{date}", "Date of the data: {date}"),
-    "profile": (
-        "评估依据：{place}（标准配置 {profile}）",
-        "Standards: {place} (profile {profile})",
-    ),
-    "tool": (
-        "由 geo_coverage {version} 生成，可在 Word 中编辑",
-        "Made with geo_coverage {version}; edit it in Word",
-    ),
-    "s1": ("一、总体结论", "1. Conclusions"),
-    "s2": ("二、指标评估", "2. Indicators"),
-    "s3": ("三、分街道评估", "3. By subdistrict"),
-    "s3_townships": ("苏木乡镇", "Townships"),
-    "s3_villages": ("嘎查村", "Villages"),
-    "s4": ("四、现状图", "4. Map of the present state"),
-    "s5": ("五、缺口清单（前20个）", "5. Gap list (first 20)"),
-    "s6": ("六、新建选址建议", "6. Proposed new sites"),
-    "s7": ("七、数据与方法", "7. Data and method"),
-    "indicator": ("指标", "indicator"),
-    "target": ("目标（年份、层级）", "target (year, level)"),
-    "measured": ("测算值", "measured"),
-    "status": ("结论", "status"),
-    "document": ("依据", "source"),
-    "subdistrict": ("街道", "subdistrict"),
-    "compounds": ("小区数", "compounds"),
-    "households": ("住户", "households"),
-    "elderly": ("60岁以上", "elderly (60+)"),
-    "circle_share": ("{c}分钟圈内住户", "households within {c} min"),
-    "centres": ("综合养老服务中心", "centres"),
-    "deficit": ("养老用房缺口（㎡）", "missing floor area (m²)"),
-    "walk": ("最近设施步行（分钟）", "walk to nearest (min)"),
-    "reasons": ("缺口原因", "reasons"),
-    "name": ("名称", "name"),
-    "rank": ("序号", "no."),
-    "new_households": ("新覆盖住户", "households added"),
-    "new_elderly": ("新覆盖老年人", "elderly added"),
-    "recommended": ("建议建筑面积（㎡）", "recommended floor area (m²)"),
-    "township": ("苏木乡镇", "township"),
-    "has_centre": ("养老服务中心", "centre"),
-    "welfare_homes": ("敬老院", "welfare homes"),
-    "village": ("嘎查村", "village"),
-    "home_care": ("最近居家养老服务设施", "nearest home-care facility"),
-    "distance": ("直线距离（米）", "distance (m)"),
-    "served": ("已覆盖", "served"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "no_data": ("未提供数据", "no data"),
-    "fig_overview": (
-        "图1 现状图：小区按评估结论着色，{c}分钟养老服务圈与各类设施",
-        "Figure 1. Compounds by status, the {c}-minute care circle and facilities",
-    ),
-    "fig_sites": ("图3 建议新建养老服务设施位置", "Figure 3. Proposed new facilities"),
-    "fig_chart": (
-        "图2 分街道：{c}分钟圈内住户比例与养老用房缺口",
-        "Figure 2. By subdistrict: households within {c} min and missing floor area",
-    ),
-    "fig_chart_townships": (
-        "图 苏木乡镇：{c}分钟圈内住户比例",
-        "Figure. Townships: households within {c} min",
-    ),
-    "chart_share": ("{c}分钟圈内住户比例（%）", "households within {c} min (%)"),
-    "chart_deficit": ("养老用房缺口（㎡）", "missing floor area (m²)"),
-    "bands": ("{b}分钟步行圈", "{b}-minute walk"),
-    "no_centre": ("缺综合养老服务中心的街道", "subdistrict without a centre"),
-    "outside": ("不在{c}分钟服务圈内的小区", "compounds outside the {c}-minute circle"),
-    "inside": ("其他小区", "other compounds"),
-    "site": ("建议新建设施", "proposed site"),
-    "credit_osm": (
-        "道路数据 © OpenStreetMap 贡献者（ODbL）；图件由 geo_coverage 绘制",
-        "Streets © OpenStreetMap contributors (ODbL); drawn by geo_coverage",
-    ),
-    "credit_own": (
-        "道路数据：{file}；图件由 geo_coverage 绘制",
-        "Streets: {file}; drawn by geo_coverage",
-    ),
-    "no_subdistricts": (
-        "未提供街道图层（layers.subdistricts），无分街道评估。",
-        "No subdistrict layer (layers.subdistricts) was given.",
-    ),
-    "no_siting": (
-        "本次评估未要求选址（配置中无 siting）。",
-        "No siting was asked for (no siting in the config).",
-    ),
-    "no_gaps": ("没有未达标的小区。", "No compound falls short."),
-    "inputs": ("输入数据", "Inputs"),
-    "method": ("方法", "Method"),
-    "passages": ("各项目标的文件依据", "The documents behind each target"),
-    "warnings": ("注意（影响结果解读）", "Warnings (change how the numbers read)"),
-    "missing": (
-        "未提供数据的指标及所需字段",
-        "No-data indicators and the column that would enable them",
-    ),
-    "none": ("无。", "None."),
-}
-"""Every text of the report, Chinese and English; ``{…}`` are filled from the run."""
 
 
 def _t(key: str, language: str, **values: object) -> str:
-    text = of(TEXT[key], language)
+    text = of(REPORT_TEXT[key], language)
     return text.format(**values) if values else text
 
 

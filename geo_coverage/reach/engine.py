@@ -23,8 +23,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from .network import WalkNetwork
-from .utils import progress
+from ..network.streets import WalkNetwork
+from ..utils import progress
 
 
 @dataclass(frozen=True)
