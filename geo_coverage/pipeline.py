@@ -14,9 +14,9 @@ import geopandas as gpd
 from ._errors import Finding
 from .assess.verdicts import Assessment, assess
 from .config import CityConfig, load_config
-from .inputs.checks import coordinate_system_warnings, preflight
+from .inputs.checks import preflight
 from .inputs.layers import Layers, layers_from_config
-from .network.fitness import network_fitness
+from .network.fitness import coordinate_system_warnings, network_fitness
 from .network.streets import WalkNetwork, network_from_config
 from .outputs import export
 from .reach.isochrones import travel_times

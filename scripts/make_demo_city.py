@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from geo_coverage.demo import write_demo_city
+from geo_coverage.apps.demo import write_demo_city
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1]

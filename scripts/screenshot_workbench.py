@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
-from geo_coverage.workbench import create_app
+from geo_coverage.apps.workbench import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "layers" / "demo"

@@ -16,7 +16,7 @@ import pytest
 
 from geo_coverage.config import load_config
 from geo_coverage.coords import to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
-from geo_coverage.inputs.checks import system_fit
+from geo_coverage.network.fitness import system_fit
 from geo_coverage.network.streets import network_from_file
 from geo_coverage.pipeline import prepare
 from tests.conftest import SHARED_DATA, requires_shared

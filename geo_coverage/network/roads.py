@@ -33,6 +33,7 @@ from scipy.spatial import cKDTree
 
 from .._errors import NetworkError
 from ..config import RoadLayerOptions
+from ..coords import projected_crs_for
 from ..inputs.files import read_vector, reproject_to_wgs84
 from ..utils import log
 
@@ -125,7 +126,6 @@ def read_road_layer(
     parts = lines.assign(level=level).explode(index_parts=False).reset_index(drop=True)
     if crs is None:
         lon, lat = np.asarray(parts.geometry.union_all().envelope.centroid.coords[0])
-        from ..coords import projected_crs_for
 
         crs = projected_crs_for(float(lon), float(lat))
     projected = parts.to_crs(crs)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import settings
 from .._errors import ConfigError, Finding, OutputError
 from ..assess.indicators import format_target, format_value, gap_columns, level_text
 from ..assess.verdicts import Assessment
@@ -268,8 +269,6 @@ def output_lock(folder: Path) -> Iterator[None]:
     OutputError
         Another run still holds the lock after the wait.
     """
-    from .. import settings
-
     lock = folder.parent / f".{folder.name}.lock"
     deadline = time.monotonic() + settings.lock_wait_s
     said = False
