@@ -233,7 +233,7 @@ LAYER_KINDS: tuple[str, ...] = tuple(LayersConfig.model_fields)
 
 _Share = Annotated[float, Field(gt=0, le=1, description="a share in (0, 1]: 0.9 = 90 %")]
 _Positive = Annotated[float, Field(gt=0)]
-_Types = Annotated[
+_Types = Annotated[  # type: ignore[valid-type]
     tuple[Literal[tuple(FACILITY_TYPES)], ...],  # type: ignore[misc]
     Field(min_length=1, description="facility type keys"),
 ]
@@ -289,7 +289,7 @@ def _threshold_fields() -> dict[str, Any]:
     return {k: (_THRESHOLD_TYPES[k] | None, None) for k in hints if k in THRESHOLD_KEYS}
 
 
-_Overrides = pydantic.create_model(  # type: ignore[call-overload]
+_Overrides = pydantic.create_model(
     "StandardOverrides",
     __config__=ConfigDict(extra="forbid", frozen=True),
     **_threshold_fields(),
@@ -324,7 +324,7 @@ class StandardConfig(_Strict):
         description="what the config covers: county (a banner or district), city or region; "
         "targets set above it are judged on a batch's total. Default: the profile's place",
     )
-    overrides: _Overrides = Field(default_factory=_Overrides)  # type: ignore[valid-type]
+    overrides: _Overrides = Field(default_factory=_Overrides)
     population: PopulationConfig | None = None
 
     @property
@@ -439,7 +439,11 @@ class CityConfig(_Strict):
     def layer_path(self, kind: str) -> Path:
         """The file a layer is read from (an OSM layer defaults to the network file)."""
         layer = getattr(self.layers, kind)
-        return Path(layer.path if layer.path is not None else self.network.path)
+        path = layer.path if layer.path is not None else self.network.path
+        if path is None:  # the schema refuses such a config (_layer_paths)
+            msg = f"layers.{kind} has no file"
+            raise ConfigError(msg)
+        return Path(path)
 
     @model_validator(mode="after")
     def _crs_is_known(self) -> CityConfig:

@@ -123,19 +123,7 @@ def site(
     config: CityConfig, inputs: Prepared, reach: Reach, assessment: Assessment
 ) -> SitingResult:
     """The siting stage with the config's settings (``config.siting`` is set)."""
-    settings = config.siting
-    assert settings is not None
-    return propose_sites(
-        inputs.network,
-        reach,
-        assessment,
-        k=settings.k,
-        objective=settings.objective,
-        candidates=inputs.layers.candidates,
-        method=settings.method,
-        target_share=settings.target_share,
-        candidate_radius_m=settings.candidate_radius_m,
-    )
+    return propose_sites(inputs.network, reach, assessment, config.siting, inputs.layers.candidates)
 
 
 def _cell(config: CityConfig) -> float | None:

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from .assess.verdicts import Assessment
+from .config import SitingConfig
 from .network.streets import WalkNetwork
 from .reach.engine import Snapped, pairs_within, snap_points, take
 from .reach.walks import Reach
@@ -84,7 +85,9 @@ def _greedy(
     by_demand = by_site.tocsr()
     left = np.asarray(weights, dtype=float).copy()
     gain = by_site.T.astype(float) @ left
-    selected, gains, covered = [], [], 0.0
+    selected: list[int] = []
+    gains: list[float] = []
+    covered = 0.0
     limit = by_site.shape[1] if k is None else min(k, by_site.shape[1])
     while len(selected) < limit and covered < target:
         j = int(np.argmax(gain)) if len(gain) else 0
@@ -141,7 +144,7 @@ def _merged_demand(
     codes = pd.factorize(pd.Series(keys, dtype=object))[0]
     first = np.unique(codes, return_index=True)[1]
     merged = np.bincount(codes, weights=np.asarray(weights, dtype=float)[reached])
-    return rows[first], merged
+    return rows[first], merged.astype(float)
 
 
 def _milp(
@@ -181,7 +184,7 @@ def _milp(
     else:
         objective = np.concatenate([np.ones(n_c), np.zeros(n_d)])
         served = np.concatenate([np.zeros(n_c), w])
-        constraints.append(LinearConstraint(served[None, :], float(target), np.inf))
+        constraints.append(LinearConstraint(served[None, :], float(target or 0.0), np.inf))
     result = milp(
         objective,
         constraints=constraints,
@@ -445,15 +448,10 @@ def propose_sites(
     network: WalkNetwork,
     reach: Reach,
     assessment: Assessment,
-    *,
-    k: int = 3,
-    objective: str = "elderly",
+    settings: SitingConfig | None = None,
     candidates: gpd.GeoDataFrame | None = None,
-    method: str = "auto",
-    target_share: float | None = None,
-    candidate_radius_m: float = 300.0,
 ) -> SitingResult:
-    """Propose ``k`` new community care facilities covering the most unserved demand.
+    """Propose new community care facilities covering the most unserved demand.
 
     The frame wrapper around ``cover_matrix`` and ``choose_sites``: the demand is every
     assessed origin outside the care circle, snapped as the reach stage snapped it.
@@ -466,27 +464,21 @@ def propose_sites(
         The reach stage of the assessment (snapped origins, the care circle in metres).
     assessment
         The assessment of the existing facilities.
-    k
-        Number of new sites.
-    objective
-        {"elderly", "households"}: what to cover.
+    settings
+        How many sites (``k``) or what share to reach (``target_share``), what to cover
+        (``objective``: elderly or households), the solver (``method``) and the default
+        candidates' ``candidate_radius_m``; default ``SitingConfig()`` (3 sites).
     candidates
         Candidate sites in the network CRS with ``id`` (and optionally ``name``);
         default ``default_candidates``.
-    method
-        {"auto", "exact", "greedy"}
-    target_share
-        When given, ignore ``k`` and find the fewest sites that cover this share of
-        the unserved demand the candidates can reach (set covering).
-    candidate_radius_m
-        With the default candidates: street nodes within this distance of an unserved
-        origin are candidates too.
 
     Returns
     -------
     SitingResult
         The proposed sites with what each adds.
     """
+    settings = settings or SitingConfig()
+    k, objective, method = settings.k, settings.objective, settings.method
     origins = assessment.origins
     com = assessment.communities
     unserved = np.flatnonzero((~origins["covered"] & origins["assessed"]).to_numpy())
@@ -496,7 +488,7 @@ def propose_sites(
     elderly = com["elderly"].fillna(0).to_numpy(dtype=float)[rows] * demand["weight"].to_numpy()
     weights = elderly if objective == "elderly" else hh
     if candidates is None:
-        candidates = default_candidates(network, assessment, radius_m=candidate_radius_m)
+        candidates = default_candidates(network, assessment, radius_m=settings.candidate_radius_m)
     candidates = candidates.to_crs(network.crs).reset_index(drop=True)
     cxy = shapely.get_coordinates(candidates.geometry.representative_point().to_numpy())
     cover = cover_matrix(
@@ -506,7 +498,7 @@ def propose_sites(
         reach.circle_m,
     )
     log(f"siting: {len(candidates):,} candidates × {len(demand):,} unserved origins, k={k}")
-    solution = choose_sites(cover, weights, k=k, method=method, target_share=target_share)
+    solution = choose_sites(cover, weights, k=k, method=method, target_share=settings.target_share)
     sites = _describe_sites(candidates, solution, cover, hh, elderly, assessment)
     reachable = float(weights[np.diff(cover.tocsr().indptr) > 0].sum())
     return SitingResult(sites, solution, float(weights.sum()), reachable, objective)

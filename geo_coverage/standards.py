@@ -118,7 +118,9 @@ class Source:
         return cited + (f"；{self.note}" if self.note else "")
 
 
-def _doc(doc: str, passage: str, *, year: int | None = None, level: str = "", note: str = ""):
+def _doc(
+    doc: str, passage: str, *, year: int | None = None, level: str = "", note: str = ""
+) -> Source:
     return Source(doc, passage, note, year, level)
 
 

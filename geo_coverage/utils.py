@@ -128,7 +128,8 @@ DAMAGED_ENTRY = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 def save_npz(path: Path, **arrays: NDArray[Any]) -> None:
     """Write plain arrays as an uncompressed ``.npz`` (the format of every cache entry)."""
     with path.open("wb") as f:
-        np.savez(f, **arrays)
+        named: dict[str, Any] = dict(arrays)  # (so no name is read as savez's own options)
+        np.savez(f, **named)
 
 
 def load_npz(path: Path) -> dict[str, NDArray[Any]]:

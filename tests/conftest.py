@@ -20,6 +20,16 @@ requires_shared = pytest.mark.skipif(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads ../shared (``requires_shared``) as ``shared``."""
+    for item in items:
+        if any(
+            m.kwargs.get("reason") == requires_shared.kwargs["reason"]
+            for m in item.iter_markers("skipif")
+        ):
+            item.add_marker(pytest.mark.shared)
+
+
 @pytest.fixture(autouse=True)
 def _quiet_settings(tmp_path_factory, monkeypatch):
     """No progress bars, and a private network cache per test session."""
@@ -39,6 +49,24 @@ def demo_copy(tmp_path: Path) -> Path:
     (tmp_path / "configs").mkdir()
     shutil.copy(ROOT / "configs" / "demo.yaml", tmp_path / "configs" / "demo.yaml")
     return tmp_path / "configs" / "demo.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_result(tmp_path_factory):
+    """One run of the unchanged demo city (outputs written), shared by tests that only read it.
+
+    A test that edits the demo uses ``demo_copy`` and runs it itself.
+    """
+    from geo_coverage.pipeline import run
+
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(ROOT / "layers" / "demo", root / "layers" / "demo")
+    (root / "configs").mkdir()
+    shutil.copy(ROOT / "configs" / "demo.yaml", root / "configs" / "demo.yaml")
+    with pytest.MonkeyPatch.context() as patch:  # the session's settings, as every test's
+        patch.setattr(settings, "show_progress", False)
+        patch.setattr(settings, "cache_folder", tmp_path_factory.getbasetemp() / "cache")
+        return run(root / "configs" / "demo.yaml")
 
 
 def assess_on(network, layers, standards, **reach_options):

@@ -33,6 +33,8 @@ def region(demo_copy):
     return [configs / n for n in ("demo.yaml", "demo-slow.yaml", "broken.yaml", "helsinki.yaml")]
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_batch_on_a_local_dask_cluster(region, tmp_path):
     out = tmp_path / "batch"
     first = run_batch(region, output=out, n_workers=2)
@@ -79,6 +81,7 @@ def test_running_one_city_leaves_the_callers_progress_setting_alone(demo_copy, m
     assert settings.show_progress is True
 
 
+@pytest.mark.slow
 def test_a_batch_totals_its_places_and_keys_columns_by_indicator(demo_copy, tmp_path):
     """Three copies of the demo with 10-, 15- and 20-minute circles: one column per indicator,
     and a total row of summed numerators and denominators (never the mean of the shares)."""

@@ -6,18 +6,21 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from geo_coverage.apps.demo import write_demo_city
 from geo_coverage.pipeline import run
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_generator_reproduces_the_shipped_layers_byte_for_byte(tmp_path):
     for path in write_demo_city(tmp_path):
         shipped = ROOT / "layers" / "demo" / path.name
         assert path.read_bytes() == shipped.read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_demo_command_writes_map_gap_list_and_scorecard(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
@@ -48,6 +51,7 @@ def test_demo_command_writes_map_gap_list_and_scorecard(tmp_path):
     assert "15分钟养老服务圈住户覆盖率" in (out / "scorecard.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_two_runs_give_byte_identical_text_outputs_map_included(demo_copy):
     first = run(demo_copy).outputs
     text = {".csv", ".json", ".md", ".html"}
@@ -74,6 +78,7 @@ def test_packaged_demo_config_is_the_repo_one():
     assert packaged.read_bytes() == (ROOT / "configs" / "demo.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_demo_outside_a_clone_regenerates_the_city(tmp_path, monkeypatch):
     from geo_coverage.apps import cli
 

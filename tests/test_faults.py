@@ -157,6 +157,7 @@ def test_another_run_writing_the_folder_is_waited_for_then_refused(done, monkeyp
     assert code == 0 and not lock.exists()
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_config_at_once_leave_one_complete_set(done):
     config, folder, before = done
     runs = [

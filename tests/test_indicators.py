@@ -51,10 +51,8 @@ def test_gap_list_columns_come_from_the_indicators_between_the_fixed_ones():
     assert columns[6:-5] == declared
 
 
-def test_the_demo_scorecard_lists_the_registry_in_order(demo_config_path):
-    from geo_coverage.pipeline import run
-
-    scorecard = run(demo_config_path, write=False).assessment.scorecard
+def test_the_demo_scorecard_lists_the_registry_in_order(demo_result):
+    scorecard = demo_result.assessment.scorecard
     order = [i.key for i in INDICATORS]
     keys = list(scorecard["indicator"])
     assert keys == sorted(keys, key=order.index)

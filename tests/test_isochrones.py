@@ -115,12 +115,10 @@ def test_polygons_agree_with_exact_verdicts_on_real_osm():
     assert np.mean(scores) >= 0.99
 
 
-def test_geotiff_of_the_care_circle_reads_back_in_minutes(demo_copy):
+def test_geotiff_of_the_care_circle_reads_back_in_minutes(demo_result):
     import rasterio
 
-    from geo_coverage.pipeline import run
-
-    result = run(demo_copy)
+    result = demo_result
     tif = result.outputs[0].parent / "travel_time_care_circle.tif"
     assert tif in result.outputs
     with rasterio.open(tif) as src:

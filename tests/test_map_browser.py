@@ -25,6 +25,8 @@ if CHROMIUM is None and os.environ.get("GEO_COVERAGE_REQUIRE_BROWSER"):
     # CI sets this: there the map must be proven in a real browser, never skipped
     msg = "GEO_COVERAGE_REQUIRE_BROWSER is set but no Chromium was found"
     raise RuntimeError(msg)
+pytestmark = pytest.mark.browser
+
 requires_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium)"
 )

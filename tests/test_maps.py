@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo_coverage import load_config
 from geo_coverage.coords import wgs84_to_gcj02
 from geo_coverage.outputs.maps import build_map, map_html, to_display
-from geo_coverage.pipeline import run
 from tests.conftest import SHARED_DATA, requires_shared
 
 
@@ -90,13 +88,6 @@ def test_packed_page_data_cannot_close_the_script_or_reach_a_template(demo_resul
     assert names[0] == "</script><script>alert(1)</script>{{7*7}}{% x %}"  # data, unchanged
 
 
-@pytest.fixture(scope="module")
-def demo_result():
-    from tests.conftest import ROOT
-
-    return run(load_config(ROOT / "configs" / "demo.yaml"), write=False)
-
-
 def test_amap_basemap_shifts_every_layer_to_gcj02(demo_result):
     fac = demo_result.assessment.facilities
     wgs = to_display(fac)
@@ -141,6 +132,7 @@ def test_city_name_is_escaped(demo_result):
 
 @requires_shared
 @pytest.mark.filterwarnings("ignore:The XML file you are loading appears:UserWarning")
+@pytest.mark.slow
 def test_drawing_never_fails_on_real_isochrones():
     """Random facility sets on every real extract: the map's geometry step always succeeds.
 

@@ -45,18 +45,9 @@ def report_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory):
-    """The demo run once with every output, the report as PDF too."""
-    import shutil as sh
-
-    from tests.conftest import ROOT
-
-    root = tmp_path_factory.mktemp("demo")
-    sh.copytree(ROOT / "layers" / "demo", root / "layers" / "demo")
-    (root / "configs").mkdir()
-    sh.copy(ROOT / "configs" / "demo.yaml", root / "configs" / "demo.yaml")
-    result = run(root / "configs" / "demo.yaml")
-    return result, result.outputs[0].parent
+def demo_report(demo_result):
+    """The shared demo run (every output, the report as PDF too) and its folder."""
+    return demo_result, demo_result.outputs[0].parent
 
 
 def test_the_report_holds_every_indicator_the_figures_and_the_subdistrict_chart(demo_report):

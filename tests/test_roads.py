@@ -222,6 +222,7 @@ def test_real_extract_as_road_layers_gives_the_osm_walks(name, tmp_path):
 
 @requires_shared
 @pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.slow
 def test_verdicts_on_a_road_layer_equal_the_osm_run(tmp_path):
     config_path = Path(__file__).resolve().parents[1] / "configs" / "beijing-wudaokou.yaml"
     osm = SHARED_DATA / "beijing-wudaokou" / "map.osm"

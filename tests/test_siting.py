@@ -11,6 +11,7 @@ import pytest
 from scipy import sparse
 
 from geo_coverage import load_config
+from geo_coverage.config import SitingConfig
 from geo_coverage.inputs.layers import ROW_COL
 from geo_coverage.pipeline import prepare
 from geo_coverage.siting import fewest_sites, propose_sites, solve_mclp
@@ -97,7 +98,7 @@ def demo():
 
 def test_building_the_proposed_sites_raises_coverage_by_what_the_solver_reported(demo):
     config, layers, network, before = demo
-    result = propose_sites(network, before.reach, before, k=2, objective="elderly")
+    result = propose_sites(network, before.reach, before, SitingConfig(k=2, objective="elderly"))
     assert len(result.sites) == 2
     assert result.solution.covered > 0
     new = gpd.GeoDataFrame(
@@ -135,10 +136,8 @@ def test_building_the_proposed_sites_raises_coverage_by_what_the_solver_reported
     )
 
 
-def test_demo_run_writes_sites_and_draws_them(demo_copy):
-    from geo_coverage.pipeline import run
-
-    result = run(demo_copy)
+def test_demo_run_writes_sites_and_draws_them(demo_result):
+    result = demo_result
     names = {p.name for p in result.outputs}
     assert {"sites.csv", "sites.xlsx", "sites.gpkg"} <= names
     sites = pd.read_csv(
@@ -154,7 +153,11 @@ def test_demo_run_writes_sites_and_draws_them(demo_copy):
 
 def test_set_covering_on_the_demo_finds_the_fewest_sites_for_everyone(demo):
     _, _, network, before = demo
-    everyone = propose_sites(network, before.reach, before, target_share=1.0, method="exact")
+    everyone = propose_sites(
+        network, before.reach, before, SitingConfig(target_share=1.0, method="exact")
+    )
     reachable = everyone.solution.covered
-    fewer = propose_sites(network, before.reach, before, k=len(everyone.sites) - 1, method="exact")
+    fewer = propose_sites(
+        network, before.reach, before, SitingConfig(k=len(everyone.sites) - 1, method="exact")
+    )
     assert fewer.solution.covered < reachable  # one site fewer cannot cover them all

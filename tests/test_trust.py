@@ -551,6 +551,7 @@ def test_a_late_crash_leaves_the_previous_set_whole(demo_copy, monkeypatch):
     assert [p.name for p in folder.parent.iterdir()] == ["demo"]  # no staging left over
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_the_previous_set_and_is_cleaned_up(demo_copy):
     folder = run(demo_copy).outputs[0].parent
     before = _snapshot(folder)

@@ -140,6 +140,8 @@ def server(tmp_path):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed")
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -328,6 +330,7 @@ def test_a_road_centre_line_layer_can_be_the_network(client):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed")
+@pytest.mark.browser
 def test_every_label_the_page_makes_follows_the_language(server):
     from playwright.sync_api import sync_playwright
 

@@ -367,7 +367,7 @@ def combined_scorecard(outcomes: tuple[CityOutcome, ...], *, language: str = "zh
     )
     for k in keys:
         t = total_row(outcomes, k)
-        total[heads[k]] = None if t is None else round(float(t["measured"]), 4)
+        total[heads[k]] = None if t is None else round(float(str(t["measured"])), 4)
         total[heads[k] + verdict] = "" if t is None else STATUS_TEXT[str(t["status"])][pos]
     rows.append(total)
     return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, settings
 from .._errors import GeoCoverageError
@@ -119,7 +119,7 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     from ..standards import DOCS, LEVELS, PROFILE_INFO, PROFILES, profile_documents, profile_table
 
     names = [args.profile] if args.profile else list(PROFILES)
-    data = {
+    data: dict[str, dict[str, Any]] = {
         name: {
             "place": PROFILE_INFO[name][0],
             "under": PROFILE_INFO[name][2],

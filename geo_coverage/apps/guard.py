@@ -68,7 +68,7 @@ def machine_names() -> set[str]:
         infos = socket.getaddrinfo(socket.gethostname(), None)
     except OSError:
         infos = []
-    names |= {info[4][0] for info in infos}
+    names |= {str(info[4][0]) for info in infos}
     return {n.lower() for n in names if n}
 
 

@@ -91,7 +91,7 @@ def two_step_catchment(
     """
     load = np.bincount(source, weights=demand[target] * weight, minlength=len(supply))
     ratio = np.divide(supply, load, out=np.zeros(len(supply)), where=load > 0)
-    return np.bincount(target, weights=ratio[source] * weight, minlength=len(demand))
+    return np.bincount(target, weights=ratio[source] * weight, minlength=len(demand)).astype(float)
 
 
 def catchment_area(

@@ -269,12 +269,20 @@ def _land_standard(m: Assessed) -> Ratio:
     return Ratio(m.everyone.loc[given, "meets_land"].sum(), given.sum())
 
 
+def _present(layer: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """A layer a shown row measures (rows on an absent layer are not shown)."""
+    if layer is None:
+        msg = "a scorecard row measured a layer the city does not have"
+        raise AssertionError(msg)
+    return layer
+
+
 def _has_subdistricts(m: Assessed) -> bool:
     return m.subdistricts is not None and len(m.subdistricts) > 0
 
 
 def _centres(m: Assessed) -> Ratio:
-    return Ratio(m.subdistricts["has_centre"].sum(), len(m.subdistricts))
+    return Ratio(_present(m.subdistricts)["has_centre"].sum(), len(_present(m.subdistricts)))
 
 
 def _beds(m: Assessed) -> float:
@@ -324,11 +332,11 @@ def _colocation_shown(m: Assessed) -> bool:
 
 def _colocation(m: Assessed) -> Ratio:
     centres = float(m.facilities["type"].isin(m.standards.subdistrict_centre_types).sum())
-    return Ratio(float(m.subdistricts["centres_colocated"].sum()), centres)
+    return Ratio(float(_present(m.subdistricts)["centres_colocated"].sum()), centres)
 
 
 def _villages_served(m: Assessed) -> Ratio:
-    return Ratio(m.villages["served"].sum(), len(m.villages))
+    return Ratio(_present(m.villages)["served"].sum(), len(_present(m.villages)))
 
 
 def _has_townships(m: Assessed) -> bool:
@@ -336,11 +344,11 @@ def _has_townships(m: Assessed) -> bool:
 
 
 def _townships_covered(m: Assessed) -> Ratio:
-    return Ratio(m.townships["has_centre"].sum(), len(m.townships))
+    return Ratio(_present(m.townships)["has_centre"].sum(), len(_present(m.townships)))
 
 
 def _townships_welfare_home(m: Assessed) -> Ratio:
-    return Ratio(m.townships["has_welfare_home"].sum(), len(m.townships))
+    return Ratio(_present(m.townships)["has_welfare_home"].sum(), len(_present(m.townships)))
 
 
 def _county_support(m: Assessed) -> Ratio:

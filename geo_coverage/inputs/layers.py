@@ -430,7 +430,7 @@ def coordinate_findings(
         message: Callable[[float, float], str],
         zh: Callable[[float, float], str] | None = None,
     ) -> None:
-        chinese = (lambda i: zh(x[i], y[i])) if zh else None
+        chinese = (lambda i: zh(float(x[i]), float(y[i]))) if zh else None
         findings.extend(
             findings_where(mask, rows, file, column, lambda i: message(x[i], y[i]), chinese)
         )
@@ -650,7 +650,7 @@ def preview_layer(kind: str, cfg: LayerConfig, *, n_rows: int = 5) -> LayerPrevi
     """
     spec = SPECS[kind]
     try:
-        frame, is_table = _read_frame(kind, Path(cfg.path), cfg)
+        frame, is_table = _read_frame(kind, _file_of(kind, cfg), cfg)
     except LayerError as exc:
         return LayerPreview((), (), {}, (), spec.required, {}, tuple(exc.findings))
     mapping, findings = _map_columns(frame, cfg, spec, str(cfg.path))
@@ -732,10 +732,18 @@ def read_layer(kind: str, cfg: LayerConfig) -> gpd.GeoDataFrame:
     return _read_layer(kind, cfg)[0]
 
 
+def _file_of(kind: str, cfg: LayerConfig) -> Path:
+    """The file a layer is read from (the config gives every layer read one)."""
+    if cfg.path is None:
+        msg = f"layers.{kind} has no file; set its path"
+        raise LayerError([Finding("config", None, f"layers.{kind}.path", msg)])
+    return Path(cfg.path)
+
+
 def _read_layer(kind: str, cfg: LayerConfig) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """``read_layer`` that also returns tool column -> the user's header."""
     spec = SPECS[kind]
-    path = Path(cfg.path)
+    path = _file_of(kind, cfg)
     file = str(path)
     frame, is_table = _read_frame(kind, path, cfg)
     rows = np.arange(len(frame)) + (2 if is_table else 1)
@@ -984,7 +992,7 @@ def layers_from_config(config: CityConfig) -> Layers:
             findings += exc.findings
     if findings:
         raise LayerError(findings)
-    layers = Layers(**frames, warnings=tuple(warnings))  # type: ignore[arg-type]
+    layers = Layers(**frames, warnings=tuple(warnings))
     _check_entrances(layers, str(config.layers.entrances.path) if config.layers.entrances else "")
     return layers
 

@@ -48,7 +48,11 @@ DEFAULT_RULES: tuple[OsmRule, ...] = tuple(
 )
 """First matching rule wins; names first, since they are the most specific in China."""
 
-_FACILITY_TAGS = {
+OsmTags = dict[str, bool | str | list[str]]
+"""An osmnx-style tag filter: key -> True (any value), a value, or a list of values."""
+
+
+_FACILITY_TAGS: OsmTags = {
     "amenity": True,
     "social_facility": True,
     "social_facility:for": True,
@@ -57,7 +61,7 @@ _FACILITY_TAGS = {
 }
 
 
-def read_osm_features(path: Path, tags: dict[str, object]) -> gpd.GeoDataFrame:
+def read_osm_features(path: Path, tags: OsmTags) -> gpd.GeoDataFrame:
     """Features carrying any of ``tags`` from an .osm (osmnx) or .osm.pbf (pyrosm) file.
 
     Parameters
@@ -76,7 +80,7 @@ def read_osm_features(path: Path, tags: dict[str, object]) -> gpd.GeoDataFrame:
         import pyrosm
 
         criteria = {
-            k: (True if v is True else ([v] if isinstance(v, str) else list(v)))
+            k: (True if isinstance(v, bool) else ([v] if isinstance(v, str) else list(v)))
             for k, v in tags.items()
             if k != "name"
         }

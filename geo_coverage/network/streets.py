@@ -13,10 +13,11 @@ import hashlib
 import json
 import logging
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -143,7 +144,7 @@ def _symmetric_csr(
     return sparse.csr_matrix((weights, cols.astype(np.int32), indptr), shape=(n, n))
 
 
-def network_from_arrays(
+def network_from_arrays(  # noqa: PLR0913 - one argument per WalkNetwork array
     node_x: NDArray[np.float64],
     node_y: NDArray[np.float64],
     edge_u: NDArray[np.int64],
@@ -338,7 +339,7 @@ def _segments_from_osmium(path: Path) -> gpd.GeoDataFrame:
     lat: list[float] = []
     piece: list[int] = []
     way_of_piece: list[int] = []
-    for way in reader:
+    for way in cast("Iterable[osmium.osm.Way]", reader):
         tags.append({t: way.tags.get(t) for t in _WAY_TAGS})
         way_of_piece.append(len(tags) - 1)
         for node in way.nodes:
@@ -398,7 +399,7 @@ def _simplified(
             if (start, nxt) in used:
                 continue
             chain = [start, nxt]
-            used.add((start, nxt))
+            used.add((int(start), int(nxt)))
             while not junction[chain[-1]]:
                 here, before = chain[-1], chain[-2]
                 step = next(x for x in neighbours[here] if x != before)
@@ -434,14 +435,13 @@ def _segments_from_download(cfg: NetworkConfig) -> gpd.GeoDataFrame:
     """Download a walking network with osmnx (needs internet; osmnx caches responses)."""
     import osmnx as ox
 
-    kwargs = {"network_type": "walk", "retain_all": True}
     if cfg.place is not None:
-        G = ox.graph_from_place(cfg.place, **kwargs)
+        G = ox.graph_from_place(cfg.place, network_type="walk", retain_all=True)
     elif cfg.bbox is not None:
-        G = ox.graph_from_bbox(cfg.bbox, **kwargs)
+        G = ox.graph_from_bbox(cfg.bbox, network_type="walk", retain_all=True)
     else:
         polygon = gpd.read_file(cfg.polygon).to_crs(WGS84).union_all()
-        G = ox.graph_from_polygon(polygon, **kwargs)
+        G = ox.graph_from_polygon(polygon, network_type="walk", retain_all=True)
     return ox.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True).reset_index()
 
 
@@ -495,7 +495,7 @@ def network_from_segments(
     )
 
 
-def pack_segments(
+def pack_segments(  # noqa: PLR0913 - one argument per segment array, as network_from_arrays
     node_x: NDArray[np.float64],
     node_y: NDArray[np.float64],
     edge_u: NDArray[np.int64],
@@ -686,9 +686,10 @@ def _build(cfg: NetworkConfig, crs: Any) -> WalkNetwork:
     target = None if str(crs) == "auto" else pyproj.CRS.from_user_input(crs)
     notes: list[str] = []
     if cfg.is_line_layer:
-        lines, notes = read_road_layer(Path(cfg.path), cfg, crs=target)
+        lines, notes = read_road_layer(Path(str(cfg.path)), cfg, crs=target)
         gap_m = cfg.gap_m
     else:
+        assert cfg.extra_paths is not None  # (or the plain OSM case above)
         base = network_from_segments(_segments_for(cfg), crs=crs, keep_largest=False)
         lines = lines_from_network_edges(base.edge_geometry, base.crs)
         gap_m = cfg.extra_paths.gap_m

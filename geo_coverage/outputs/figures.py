@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager
@@ -85,14 +87,14 @@ def _patches(geoms: np.ndarray) -> list[PathPatch]:
     return patches
 
 
-def _draw_polygons(ax: object, gdf: gpd.GeoDataFrame, **style: object) -> None:
+def _draw_polygons(ax: Axes, gdf: gpd.GeoDataFrame, **style: object) -> None:
     patches = _patches(gdf.geometry.to_numpy())
     if patches:
-        ax.add_collection(PatchCollection(patches, match_original=False, **style))  # type: ignore[attr-defined]
+        ax.add_collection(PatchCollection(patches, match_original=False, **style))
 
 
-def _north_arrow(ax: object) -> None:
-    ax.annotate(  # type: ignore[attr-defined]
+def _north_arrow(ax: Axes) -> None:
+    ax.annotate(
         "N",
         xy=(0.95, 0.95),
         xytext=(0.95, 0.86),
@@ -104,17 +106,17 @@ def _north_arrow(ax: object) -> None:
     )
 
 
-def _scale_bar(ax: object, width_m: float) -> None:
+def _scale_bar(ax: Axes, width_m: float) -> None:
     """A bar of a round length (100 m … 10 km) at the bottom left, in the data's metres."""
     target = width_m / 5
     length = max(
         (v for v in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000) if v <= target),
         default=50,
     )
-    x0, x1 = ax.get_xlim()  # type: ignore[attr-defined]
-    y0, y1 = ax.get_ylim()  # type: ignore[attr-defined]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
     x, y = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    ax.plot([x, x + length], [y, y], color="black", lw=3, solid_capstyle="butt")  # type: ignore[attr-defined]
+    ax.plot([x, x + length], [y, y], color="black", lw=3, solid_capstyle="butt")
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
     ax.text(
         x + length / 2,
@@ -123,18 +125,18 @@ def _scale_bar(ax: object, width_m: float) -> None:
         ha="center",
         va="bottom",
         fontproperties=_font(7),
-    )  # type: ignore[attr-defined]
+    )
 
 
-def _frame(ax: object, bounds: np.ndarray) -> float:
+def _frame(ax: Axes, bounds: np.ndarray) -> float:
     """Fit the axes to ``bounds`` (minx, miny, maxx, maxy) with a margin; return the width."""
     minx, miny, maxx, maxy = bounds
     pad = 0.06 * max(maxx - minx, maxy - miny, 200.0)
-    ax.set_xlim(minx - pad, maxx + pad)  # type: ignore[attr-defined]
-    ax.set_ylim(miny - pad, maxy + pad)  # type: ignore[attr-defined]
-    ax.set_aspect("equal")  # type: ignore[attr-defined]
-    ax.set_xticks([])  # type: ignore[attr-defined]
-    ax.set_yticks([])  # type: ignore[attr-defined]
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
     return float(maxx - minx + 2 * pad)
 
 
@@ -153,8 +155,8 @@ def _map_figure(extent: np.ndarray) -> Figure:
     return fig
 
 
-def _legend(ax: object, handles: list[object], labels: list[str]) -> None:
-    ax.legend(  # type: ignore[attr-defined]
+def _legend(ax: Axes, handles: list[Artist], labels: list[str]) -> None:
+    ax.legend(
         handles,
         labels,
         loc="upper left",
@@ -169,7 +171,7 @@ MAX_STREETS_DRAWN = 80_000
 """Street lines drawn at most: beyond a district, streets at A4 scale only grey the page."""
 
 
-def _draw_streets(ax: object, streets: np.ndarray | None, extent: np.ndarray) -> None:
+def _draw_streets(ax: Axes, streets: np.ndarray | None, extent: np.ndarray) -> None:
     """The walking network, thin and light grey, clipped to the map's extent."""
     from matplotlib.collections import LineCollection
 
@@ -184,11 +186,11 @@ def _draw_streets(ax: object, streets: np.ndarray | None, extent: np.ndarray) ->
     coords, which = shapely.get_coordinates(inside, return_index=True)
     starts = np.r_[0, np.flatnonzero(np.diff(which)) + 1]
     lines = np.split(coords, starts[1:])
-    ax.add_collection(LineCollection(lines, colors="#c8c8c8", linewidths=0.35, zorder=0.5))  # type: ignore[attr-defined]
+    ax.add_collection(LineCollection(lines, colors="#c8c8c8", linewidths=0.35, zorder=0.5))
 
 
 def _finish_map(
-    fig: Figure, extent: np.ndarray, handles: list[object], texts: list[str], credit: str
+    fig: Figure, extent: np.ndarray, handles: list[Artist], texts: list[str], credit: str
 ) -> bytes:
     """Frame the map to ``extent``; add north arrow, scale bar, legend and the data credit."""
     ax = fig.axes[0]
@@ -201,7 +203,7 @@ def _finish_map(
 
 
 def _compounds(
-    ax: object, com: gpd.GeoDataFrame, colours: dict[str, str], status: np.ndarray
+    ax: Axes, com: gpd.GeoDataFrame, colours: dict[str, str], status: np.ndarray
 ) -> None:
     points = shapely.get_type_id(com.geometry.to_numpy()) == 0
     for key, colour in colours.items():
@@ -214,7 +216,7 @@ def _compounds(
             xy = shapely.get_coordinates(com.geometry.to_numpy()[mine & points])
             ax.scatter(
                 xy[:, 0], xy[:, 1], s=9, c=colour, edgecolors="#222222", linewidths=0.3, zorder=4
-            )  # type: ignore[attr-defined]
+            )
 
 
 def overview_figure(
@@ -264,7 +266,7 @@ def overview_figure(
     fig = _map_figure(extent)
     ax = fig.axes[0]
     _draw_streets(ax, streets, extent)
-    handles: list[object] = []
+    handles: list[Artist] = []
     texts: list[str] = []
     if isochrones is not None and len(isochrones):
         bands = isochrones[isochrones["group"] == "care_circle"].sort_values(

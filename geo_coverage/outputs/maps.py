@@ -14,11 +14,12 @@ import json
 import re
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from .._errors import Finding
@@ -120,7 +121,7 @@ def build_map(
     tianditu_key: str | None = None,
     sites: gpd.GeoDataFrame | None = None,
     warnings: tuple[Finding, ...] = (),
-) -> object:
+) -> folium.Map:
     """Build the Folium map of an assessment.
 
     Parameters
@@ -150,8 +151,6 @@ def build_map(
     folium.Map
         The map, ready to be saved by ``export``.
     """
-    import folium
-
     pos = position(language)
     gcj = basemap == "amap"
     com = to_display(assessment.communities, gcj02=gcj)
@@ -171,7 +170,7 @@ def build_map(
         control_scale=False,
         prefer_canvas=True,  # one canvas for every vector layer: fast with many features
     )
-    fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
+    _page(fmap).html.add_child(_metric_scale(fmap.get_name()))
     for layer in basemap_layers(basemap, tianditu_key):
         layer.add_to(fmap)
     # leave room for the summary panel (left) and the layer list (right); no zoom animation,
@@ -216,7 +215,7 @@ def build_map(
             # one entry per facility group, its bands nested (largest drawn first)
             colour = TYPE_COLOURS.get(name, "#4575b4")
             band_values = [float(b) for b in part["band_min"]]
-            group = PackedLayer(
+            bands_layer = PackedLayer(
                 part.geometry.to_numpy(),
                 list(range(len(band_values))),
                 [
@@ -232,7 +231,7 @@ def build_map(
                 show=name == "care_circle",
                 interactive=False,
             )
-            group.add_to(fmap)
+            bands_layer.add_to(fmap)
     circle = assessment.standards.care_circle_min
     _community_layer(com, language).add_to(fmap)
     if assessment.villages is not None and len(assessment.villages):
@@ -240,7 +239,7 @@ def build_map(
     _facility_layer(fac, language, circle).add_to(fmap)
     if sites is not None and len(sites):
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
-    fmap.get_root().html.add_child(
+    _page(fmap).html.add_child(
         _static_html(
             _legend_html(
                 fac,
@@ -250,25 +249,28 @@ def build_map(
                 compound_dots=bool(
                     (shapely.get_type_id(assessment.communities.geometry.to_numpy()) == 0).all()
                 ),
-                has_sites=sites is not None and len(sites) > 0,
-                has_villages=assessment.villages is not None and len(assessment.villages) > 0,
-                has_townships=assessment.townships is not None and len(assessment.townships) > 0,
-                has_subdistricts=assessment.subdistricts is not None
-                and len(assessment.subdistricts) > 0,
+                present={
+                    name
+                    for name, layer in (
+                        ("sites", sites),
+                        ("villages", assessment.villages),
+                        ("townships", assessment.townships),
+                        ("subdistricts", assessment.subdistricts),
+                    )
+                    if layer is not None and len(layer) > 0
+                },
             )
         )
     )
-    fmap.get_root().html.add_child(
+    _page(fmap).html.add_child(
         _static_html(_summary_html(assessment.scorecard, city, language, warnings))
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
 
 
-def _township_layer(townships: gpd.GeoDataFrame, language: str) -> object:
+def _township_layer(townships: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
     """Township outlines; those without an elderly-service centre in red."""
-    import folium
-
     group = folium.FeatureGroup(name=_t("townships", language))
     for _, row in townships.iterrows():
         lacking = not bool(row["has_centre"])
@@ -286,10 +288,8 @@ def _township_layer(townships: gpd.GeoDataFrame, language: str) -> object:
     return group
 
 
-def _village_layer(villages: gpd.GeoDataFrame, language: str) -> object:
+def _village_layer(villages: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
     """Villages as dots: green with a home-care facility in reach, red without."""
-    import folium
-
     group = folium.FeatureGroup(name=_t("villages", language))
     points = villages.geometry.representative_point()
     for (_, row), point in zip(villages.iterrows(), points, strict=True):
@@ -312,23 +312,26 @@ def _village_layer(villages: gpd.GeoDataFrame, language: str) -> object:
     return group
 
 
-def _static_html(text: str) -> object:
-    """A page element holding ``text`` as data: branca never renders it as a template."""
-    from branca.element import Element
+def _page(fmap: folium.Map) -> Figure:
+    """The HTML page a map is drawn on (its root element)."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    return root
 
+
+def _static_html(text: str) -> Element:
+    """A page element holding ``text`` as data: branca never renders it as a template."""
     element = Element("{{ this.text }}")
     element.text = text  # type: ignore[attr-defined]
     return element
 
 
-def _metric_scale(map_name: str) -> object:
+def _metric_scale(map_name: str) -> Element:
     """A metric-only scale bar, bottom right (folium's own shows feet as well).
 
     Added once the page's scripts have run, since folium writes child scripts
     before the map's own.
     """
-    import folium
-
     return folium.Element(
         "<script>document.addEventListener('DOMContentLoaded', function () {"
         f"L.control.scale({{imperial: false, position: 'bottomright'}}).addTo({map_name});"
@@ -369,7 +372,7 @@ TIANDITU = "https://t{s}.tianditu.gov.cn/DataServer?T=%s_w&x={x}&y={y}&l={z}&tk=
 AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 
 
-def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[object]:
+def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[folium.TileLayer]:
     """Tile layers for a basemap choice; none for "none" (the data draw on a plain page).
 
     Parameters
@@ -384,8 +387,6 @@ def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[object
     list of folium.TileLayer
         Base layer first, then any label overlay.
     """
-    import folium
-
     if basemap == "none":
         return []
     if basemap == "osm":
@@ -419,7 +420,7 @@ def basemap_layers(basemap: str, tianditu_key: str | None = None) -> list[object
     return [folium.TileLayer(basemap, attr="tiles: " + html.escape(basemap), name="basemap")]
 
 
-def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
+def _community_layer(com: gpd.GeoDataFrame, language: str) -> PackedLayer:
     """All communities as one packed layer coloured by status: polygons, or dots for points.
 
     Point compounds (the usual AMap/Baidu POI or spreadsheet list) are drawn as dots of
@@ -476,7 +477,7 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> object:
     )
 
 
-def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> object:
+def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> PackedLayer:
     """All facilities as one packed layer of dots coloured by type, with popups."""
     pos = position(language)
     types = fac["type"].tolist()
@@ -516,10 +517,8 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float
     )
 
 
-def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> object:
+def _sites_layer(sites: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
     """Proposed sites: numbered markers (plain HTML, no icon font) with what each adds."""
-    import folium
-
     group = folium.FeatureGroup(name=_t("sites", language))
     for _, row in sites.iterrows():
         lines = [
@@ -548,11 +547,9 @@ def _legend_html(
     *,
     statuses: set[str],
     compound_dots: bool = False,
-    has_sites: bool = False,
-    has_villages: bool = False,
-    has_townships: bool = False,
-    has_subdistricts: bool = False,
+    present: set[str] | frozenset[str] = frozenset(),
 ) -> str:
+    """The legend: statuses, facility types and the layers ``present`` (sites, villages, …)."""
     pos = position(language)
     labels = status_labels(care_circle_min)
     items = [
@@ -573,24 +570,24 @@ def _legend_html(
         for s in STATUS_COLOURS
         if s in statuses
     ]
-    if has_subdistricts:
+    if "subdistricts" in present:
         items.append(
             "<div><span class='gc-box' style='border:2px dashed #d73027;background:none'></span>"
             f"{_esc(_t('no_centre', language))}</div>"
         )
-    if has_townships:
+    if "townships" in present:
         items.append(
             "<div><span class='gc-box' style='border:2px dotted #d73027;background:none'></span>"
             f"{_esc(_t('townships', language))}: {_esc(_t('no_township_centre', language))}</div>"
         )
-    if has_villages:
+    if "villages" in present:
         items += [
             f"<div><span class='gc-dot' style='background:{colour};border-color:#333'></span>"
             f"{_esc(_t('villages', language).split('（')[0].split(' (')[0])}: "
             f"{_esc(_t(key, language))}</div>"
             for key, colour in (("village_served", "#1a9850"), ("village_unserved", "#d73027"))
         ]
-    if has_sites:
+    if "sites" in present:
         items.append(
             "<div><span class='gc-box' style='background:#5e3c99'></span>"
             f"{_esc(_t('sites', language))}</div>"
@@ -694,8 +691,6 @@ class BoundPopup(MacroElement):
 
 def _element_ids(root: object) -> set[str]:
     """The random ids branca gave ``root`` and every element reachable from it."""
-    from branca.element import Element
-
     ids: set[str] = set()
     seen: set[int] = set()
     stack = [root]
@@ -764,7 +759,7 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     return page.replace("<head>", "<head>\n" + assets, 1)
 
 
-def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
+def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> folium.Map:
     """Index map of a batch: each place's outline coloured by care-circle coverage, linked.
 
     Parameters
@@ -783,11 +778,9 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
     """
     import os
 
-    import folium
-
     done = [o for o in outcomes if o.outline is not None]
     fmap = folium.Map(location=[40, 112], zoom_start=5, tiles=None, control_scale=False)
-    fmap.get_root().html.add_child(_metric_scale(fmap.get_name()))
+    _page(fmap).html.add_child(_metric_scale(fmap.get_name()))
     bounds = []
     for o in done:
         row = o.indicators.get("care_circle_households", {})
@@ -821,7 +814,7 @@ def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> object:
     if failed:
         items = "".join(f"<li>{_esc(Path(o.config).name)}: {_esc(o.error)}</li>" for o in failed)
         title = pick(language, "未完成", "failed")
-        fmap.get_root().html.add_child(
+        _page(fmap).html.add_child(
             _static_html(
                 f"<div class='gc-panel' style='position:fixed;z-index:9999;background:#fff;"
                 f"top:10px;left:60px;max-width:480px;padding:8px;font:12px sans-serif'>"

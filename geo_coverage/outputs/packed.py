@@ -142,7 +142,7 @@ class PackedLayer(Layer):
         "{% endmacro %}"
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - a Leaflet layer's options, keyword-only as folium's layers take them
         self,
         geoms: np.ndarray,
         classes: list[int],
@@ -185,7 +185,7 @@ def packed_layers(root: Element) -> list[PackedLayer]:
         seen.add(id(element))
         if isinstance(element, PackedLayer):
             found.append(element)
-        stack += list(element._children.values())  # type: ignore[attr-defined]
+        stack += list(element._children.values())
     return found
 
 

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +38,10 @@ from ..text import REPORT_TEXT, STATUS_TEXT, label_column, of, pick, position
 from .figures import bar_chart, overview_figure, sites_figure
 from .maps import community_status, status_labels
 from .palette import STATUS_COLOURS
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table
 
 
 def _t(key: str, language: str, **values: object) -> str:
@@ -93,14 +98,14 @@ class ReportInputs:
 # ---- the document ------------------------------------------------------------------
 
 
-def _set_fonts(doc: object, language: str) -> None:
+def _set_fonts(doc: Document, language: str) -> None:
     """Body and heading fonts with an East Asian face, so Word and LibreOffice show Chinese."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
     east = pick(language, "宋体", "SimSun")
     for name, size in (("Normal", 10.5), ("Heading 1", 15), ("Heading 2", 12.5), ("Title", 20)):
-        style = doc.styles[name]  # type: ignore[attr-defined]
+        style = doc.styles[name]
         style.font.size = Pt(size)
         if name != "Normal":
             style.font.name = pick(language, "黑体", "Arial")
@@ -112,10 +117,10 @@ def _set_fonts(doc: object, language: str) -> None:
         fonts.set(qn("w:eastAsia"), east if name == "Normal" else "黑体")
 
 
-def _page(doc: object) -> None:
+def _page(doc: Document) -> None:
     from docx.shared import Cm
 
-    for section in doc.sections:  # type: ignore[attr-defined]
+    for section in doc.sections:
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
         section.left_margin = section.right_margin = Cm(2.5)
         section.top_margin = section.bottom_margin = Cm(2.5)
@@ -126,12 +131,12 @@ TEXT_WIDTH_CM = 16.0
 
 
 def _table(
-    doc: object, headers: list[str], rows: list[list[object]], widths: list[float] | None = None
-) -> object:
+    doc: Document, headers: list[str], rows: list[list[object]], widths: list[float] | None = None
+) -> Table:
     """A grid table; every cell's text is set as plain text (never a field or formula)."""
     from docx.shared import Cm, Pt
 
-    table = doc.add_table(rows=1, cols=len(headers))  # type: ignore[attr-defined]
+    table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         run = cell.paragraphs[0].add_run(str(text))
@@ -152,15 +157,15 @@ def _table(
     return table
 
 
-def _figure(doc: object, png: bytes, caption: str) -> None:
+def _figure(doc: Document, png: bytes, caption: str) -> None:
     import io
 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    doc.add_picture(io.BytesIO(png), width=Cm(16.0))  # type: ignore[attr-defined]
-    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER  # type: ignore[attr-defined]
-    para = doc.add_paragraph()  # type: ignore[attr-defined]
+    doc.add_picture(io.BytesIO(png), width=Cm(16.0))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para = doc.add_paragraph()
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = para.add_run(caption)
     run.font.size = Pt(9)
@@ -283,7 +288,7 @@ def _context(r: ReportInputs) -> tuple[str, bool, Assessment, str]:
     )
 
 
-def _section_conclusions(doc: object, r: ReportInputs) -> None:
+def _section_conclusions(doc: Document, r: ReportInputs) -> None:
     """一、总体结论."""
     lang = r.language
     doc.add_heading(_t("s1", lang), level=1)
@@ -292,7 +297,7 @@ def _section_conclusions(doc: object, r: ReportInputs) -> None:
         doc.add_paragraph(line, style="List Bullet")
 
 
-def _section_indicators(doc: object, r: ReportInputs) -> None:
+def _section_indicators(doc: Document, r: ReportInputs) -> None:
     """二、指标评估: one row per indicator."""
     lang, _zh, a, _ = _context(r)
     from docx.shared import RGBColor
@@ -316,14 +321,14 @@ def _section_indicators(doc: object, r: ReportInputs) -> None:
         rows,
         [5.0, 3.4, 2.2, 2.2, 3.2],
     )
-    for tr, status in zip(table.rows[1:], a.scorecard["status"], strict=True):  # type: ignore[attr-defined]
+    for tr, status in zip(table.rows[1:], a.scorecard["status"], strict=True):
         if status in colours:
             run = tr.cells[3].paragraphs[0].runs[0]
             run.font.color.rgb = RGBColor.from_string(colours[status])
             run.bold = True
 
 
-def _section_places(doc: object, r: ReportInputs) -> None:
+def _section_places(doc: Document, r: ReportInputs) -> None:
     """三、分街道 (and townships, villages): tables and chart."""
     lang, _, a, c = _context(r)
     doc.add_heading(_t("s3", lang), level=1)
@@ -388,7 +393,7 @@ def _section_places(doc: object, r: ReportInputs) -> None:
         )
 
 
-def _section_overview(doc: object, r: ReportInputs) -> None:
+def _section_overview(doc: Document, r: ReportInputs) -> None:
     """四、现状图."""
     lang, _zh, a, c = _context(r)
     doc.add_heading(_t("s4", lang), level=1)
@@ -415,7 +420,7 @@ def _section_overview(doc: object, r: ReportInputs) -> None:
     )
 
 
-def _section_gap_list(doc: object, r: ReportInputs) -> None:
+def _section_gap_list(doc: Document, r: ReportInputs) -> None:
     """五、缺口清单: the first 20 gaps."""
     lang, _zh, a, c = _context(r)
     doc.add_heading(_t("s5", lang), level=1)
@@ -455,7 +460,7 @@ def _section_gap_list(doc: object, r: ReportInputs) -> None:
         doc.add_paragraph(_t("no_gaps", lang))
 
 
-def _section_sites(doc: object, r: ReportInputs) -> None:
+def _section_sites(doc: Document, r: ReportInputs) -> None:
     """六、新建选址建议: the sites, what each adds, a figure."""
     lang, _, a, c = _context(r)
     doc.add_heading(_t("s6", lang), level=1)
@@ -496,7 +501,7 @@ def _section_sites(doc: object, r: ReportInputs) -> None:
         doc.add_paragraph(_t("no_siting", lang))
 
 
-def _section_method(doc: object, r: ReportInputs) -> None:
+def _section_method(doc: Document, r: ReportInputs) -> None:
     """七、数据与方法: inputs, method, passages, warnings, no-data items."""
     lang, zh, a, c = _context(r)
     label = label_column(r.language)
@@ -536,7 +541,7 @@ def _section_method(doc: object, r: ReportInputs) -> None:
         doc.add_paragraph(_t("none", lang))
 
 
-def report_document(r: ReportInputs) -> object:
+def report_document(r: ReportInputs) -> Document:
     """Build the report as a python-docx ``Document`` (see the module docstring)."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -582,13 +587,13 @@ def report_document(r: ReportInputs) -> object:
     return doc
 
 
-def save_report(doc: object, path: str | Path) -> Path:
+def save_report(doc: Document, path: str | Path) -> Path:
     """Write the DOCX (the caller stages it; the zip's entries carry fixed dates)."""
     import zipfile
 
     path = Path(path)
     raw = path.with_suffix(".tmp.docx")
-    doc.save(str(raw))  # type: ignore[attr-defined]
+    doc.save(str(raw))
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             fixed = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))

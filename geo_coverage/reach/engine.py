@@ -328,66 +328,84 @@ def pairs_within(
             for group in np.split(order, bounds)
             for chunk in np.array_split(group, -(-len(group) // batch_size))
         ]
-        tree = cKDTree(np.column_stack([network.node_x, network.node_y]))
-        relabel = np.full(network.n_nodes + 1, -1, dtype=np.int64)
+        cut_outs = _CutOuts(
+            network,
+            cKDTree(np.column_stack([network.node_x, network.node_y])),
+            np.full(network.n_nodes + 1, -1, dtype=np.int64),
+            sources,
+            sxy,
+            points,
+            limit_m,
+            radius,
+        )
         for batch in progress(batches, desc="catchments", total=len(batches)):
-            frames.append(
-                _pairs_in_cut_out(
-                    network, tree, relabel, sources, batch, sxy, points, limit_m, radius
-                )
-            )
+            frames.append(cut_outs.pairs(batch))
     pairs = pd.concat(frames, ignore_index=True).astype(
         {"source": np.int64, "point": np.int64, "distance_m": np.float64}
     )
     return pairs.sort_values(["source", "point"], ignore_index=True)
 
 
-def _pairs_in_cut_out(
-    network: WalkNetwork,
-    tree: cKDTree,
-    relabel: NDArray[np.int64],
-    sources: Snapped,
-    batch: NDArray[np.int64],
-    source_xy: NDArray[np.float64],
-    points: Snapped,
-    limit_m: float,
-    radius_m: float,
-) -> pd.DataFrame:
-    """Pairs within ``limit_m`` for the sources ``batch``, searched on their cut-out."""
-    lo, hi = source_xy[batch].min(axis=0), source_xy[batch].max(axis=0)
-    reach = float((hi - lo).max()) / 2.0 + radius_m
-    nodes = np.asarray(tree.query_ball_point((lo + hi) / 2.0, reach, p=np.inf), dtype=np.int64)
-    n_sub = len(nodes)
-    relabel[nodes] = np.arange(n_sub)
-    try:
-        src = take(sources, batch)
-        ends = np.column_stack([network.edge_u[src.edge], network.edge_v[src.edge]])
-        graph = _with_sources(
-            _cut_out(network.csr, nodes, relabel), relabel[ends], src.to_u_m, src.to_v_m
+@dataclass(frozen=True)
+class _CutOuts:
+    """What the cut-out searches of one ``pairs_within`` call share.
+
+    ``relabel`` is scratch space (node -> row of the current cut-out, -1 outside),
+    reset after each search.
+    """
+
+    network: WalkNetwork
+    tree: cKDTree
+    relabel: NDArray[np.int64]
+    sources: Snapped
+    source_xy: NDArray[np.float64]
+    points: Snapped
+    limit_m: float
+    radius_m: float
+
+    def pairs(self, batch: NDArray[np.int64]) -> pd.DataFrame:
+        """Pairs within ``limit_m`` for the sources ``batch``, searched on their cut-out."""
+        network, tree, relabel, sources = self.network, self.tree, self.relabel, self.sources
+        source_xy, points, limit_m, radius_m = (
+            self.source_xy,
+            self.points,
+            self.limit_m,
+            self.radius_m,
         )
-        dist = csgraph.dijkstra(
-            graph,
-            directed=True,
-            indices=np.arange(n_sub + 1, n_sub + 1 + len(batch)),
-            limit=limit_m,
-        )
-        pu = relabel[network.edge_u[points.edge]]
-        pv = relabel[network.edge_v[points.edge]]
-        near = np.flatnonzero((pu >= 0) | (pv >= 0))
-        # off the cut-out → the isolated node n_sub, whose distance is always inf
-        cu = np.where(pu[near] >= 0, pu[near], n_sub)
-        cv = np.where(pv[near] >= 0, pv[near], n_sub)
-        via = np.minimum(dist[:, cu] + points.to_u_m[near], dist[:, cv] + points.to_v_m[near])
-        same = src.edge[:, None] == points.edge[near][None, :]
-        if same.any():
-            direct = direct_walk_m(
-                src.offset_m[:, None],
-                src.along_m[:, None],
-                points.along_m[near][None, :],
-                points.offset_m[near][None, :],
+        lo, hi = source_xy[batch].min(axis=0), source_xy[batch].max(axis=0)
+        reach = float((hi - lo).max()) / 2.0 + radius_m
+        nodes = np.asarray(tree.query_ball_point((lo + hi) / 2.0, reach, p=np.inf), dtype=np.int64)
+        n_sub = len(nodes)
+        relabel[nodes] = np.arange(n_sub)
+        try:
+            src = take(sources, batch)
+            ends = np.column_stack([network.edge_u[src.edge], network.edge_v[src.edge]])
+            graph = _with_sources(
+                _cut_out(network.csr, nodes, relabel), relabel[ends], src.to_u_m, src.to_v_m
             )
-            via = np.where(same, np.minimum(via, direct), via)
-        s, p = np.nonzero(via <= limit_m)
-        return pd.DataFrame({"source": batch[s], "point": near[p], "distance_m": via[s, p]})
-    finally:
-        relabel[nodes] = -1
+            dist = csgraph.dijkstra(
+                graph,
+                directed=True,
+                indices=np.arange(n_sub + 1, n_sub + 1 + len(batch)),
+                limit=limit_m,
+            )
+            pu = relabel[network.edge_u[points.edge]]
+            pv = relabel[network.edge_v[points.edge]]
+            near = np.flatnonzero((pu >= 0) | (pv >= 0))
+            # off the cut-out → the isolated node n_sub, whose distance is always inf
+            cu = np.where(pu[near] >= 0, pu[near], n_sub)
+            cv = np.where(pv[near] >= 0, pv[near], n_sub)
+            via = np.minimum(dist[:, cu] + points.to_u_m[near], dist[:, cv] + points.to_v_m[near])
+            same = src.edge[:, None] == points.edge[near][None, :]
+            if same.any():
+                direct = direct_walk_m(
+                    src.offset_m[:, None],
+                    src.along_m[:, None],
+                    points.along_m[near][None, :],
+                    points.offset_m[near][None, :],
+                )
+                via = np.where(same, np.minimum(via, direct), via)
+            s, p = np.nonzero(via <= limit_m)
+            return pd.DataFrame({"source": batch[s], "point": near[p], "distance_m": via[s, p]})
+        finally:
+            relabel[nodes] = -1

@@ -459,7 +459,9 @@ def group_travel_times(
     )
     bands = tuple(sorted(bands_min, reverse=True))
 
-    def one_group(item: tuple[NDArray[np.int64], NDArray[np.float64]]) -> tuple:
+    def one_group(
+        item: tuple[NDArray[np.int64], NDArray[np.float64]],
+    ) -> tuple[NDArray[np.float32], list[shapely.Geometry]]:
         idx, distance_m = item
         subset = take(facilities, idx)
         minutes = surface_minutes(network, grid, distance_m, subset, speed_m_s=speed_m_s)
