@@ -107,49 +107,10 @@ def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
         Per-community, per-facility and per-subdistrict results, scorecard and gap list.
     """
     fac = layers.facilities.copy()
-    com = layers.communities.copy()
-    circle_m = reach.circle_m
-    origins = reach.origins
-    origin_far = reach.origin_far
     fac["street_distance_m"] = reach.facility_offset_m.round(1)
     fac["far_from_street"] = reach.facility_far
-    n = len(com)
-    com["street_distance_m"] = _per_community(origins, n, reach.origin_offset_m, "max").round(1)
-    com["assessed"] = _per_community(origins, n, origin_far.astype(float), "max") == 0
-
-    care = reach.group(standards.care_circle_types)
-    dist, nearest = care.origin_m, care.origin_nearest
-    covered_share = _per_community(origins, n, dist <= circle_m, "share")
-    best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
-    best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
-    com["walk_min"] = standards.walk_min(best["d"].to_numpy()).round(2)
-    near = best["f"].fillna(-1).astype(int).to_numpy()
-    com["nearest_id"] = np.where(near >= 0, fac["id"].to_numpy()[near], "")
-    com["nearest_name"] = np.where(near >= 0, fac["name"].to_numpy()[near], "")
-    com["nearest_type"] = np.where(near >= 0, fac["type"].to_numpy()[near], "")
-    com["covered_share"] = covered_share.round(4)
-    com["covered"] = covered_share >= WHOLE
-
-    dc_dist = reach.group(standards.day_care_types).origin_m
-    com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= WHOLE
-    meal_dist = reach.group(standards.meal_types).origin_m
-    com["meal_covered_share"] = _per_community(origins, n, meal_dist <= circle_m, "share").round(4)
-    type_share: dict[str, np.ndarray] = {}
-    for ftype in FACILITY_TYPES:
-        if (fac["type"] == ftype).any():
-            d = reach.group(ftype).origin_m
-            walk_m = _per_community(origins, n, d, "min")
-            com[f"walk_min_{ftype}"] = standards.walk_min(walk_m).round(2)
-            type_share[ftype] = _per_community(origins, n, d <= circle_m, "share")
-
-    not_assessed = ~com["assessed"].to_numpy()
-    if not_assessed.any():  # neither covered nor uncovered: not assessed
-        minutes_cols = [c for c in com.columns if c.startswith("walk_min")]
-        com.loc[not_assessed, [*minutes_cols, "covered_share", "meal_covered_share"]] = np.nan
-        com.loc[not_assessed, ["covered", "day_care_covered"]] = False
-        com.loc[not_assessed, ["nearest_id", "nearest_name", "nearest_type"]] = ""
-        for ftype in type_share:
-            type_share[ftype] = np.where(not_assessed, np.nan, type_share[ftype])
+    com = _walk_columns(layers.communities.copy(), fac, reach, standards)
+    type_share = _type_shares(com, fac, reach, standards)
     com = compound_area(com, fac, standards)
     com = catchment_area(com, fac, reach.catchment, standards)
     fac = facility_catchments(fac, com, reach.catchment)
@@ -166,32 +127,95 @@ def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
     gaps = com[com["reasons_zh"] != ""].sort_values(
         ["assessed", "priority", "id"], ascending=[True, False, True]
     )
-    by_type = coverage_by_type(com, type_share)
+    return Assessment(
+        com,
+        fac,
+        subs,
+        scorecard,
+        coverage_by_type(com, type_share),
+        gaps.reset_index(drop=True),
+        standards,
+        _origin_table(reach, standards),
+        reach,
+        reach.findings,
+        villages,
+        townships,
+    )
+
+
+def _walk_columns(
+    com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, reach: Reach, standards: Standards
+) -> gpd.GeoDataFrame:
+    """The care-circle columns of each community: walks, nearest facility, share covered.
+
+    Its step to the street, its walk to the nearest care-circle facility and the share
+    of its households within the circle (``covered`` when all are).
+    """
+    origins, n = reach.origins, len(com)
+    com["street_distance_m"] = _per_community(origins, n, reach.origin_offset_m, "max").round(1)
+    com["assessed"] = _per_community(origins, n, reach.origin_far.astype(float), "max") == 0
+    care = reach.group(standards.care_circle_types)
+    dist, nearest = care.origin_m, care.origin_nearest
+    covered_share = _per_community(origins, n, dist <= reach.circle_m, "share")
+    best = pd.DataFrame({"c": origins.community, "d": dist, "f": nearest}).sort_values(["c", "d"])
+    best = best.drop_duplicates("c").set_index("c").reindex(np.arange(n))
+    com["walk_min"] = standards.walk_min(best["d"].to_numpy()).round(2)
+    near = best["f"].fillna(-1).astype(int).to_numpy()
+    com["nearest_id"] = np.where(near >= 0, fac["id"].to_numpy()[near], "")
+    com["nearest_name"] = np.where(near >= 0, fac["name"].to_numpy()[near], "")
+    com["nearest_type"] = np.where(near >= 0, fac["type"].to_numpy()[near], "")
+    com["covered_share"] = covered_share.round(4)
+    com["covered"] = covered_share >= WHOLE
+    return com
+
+
+def _type_shares(
+    com: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, reach: Reach, standards: Standards
+) -> dict[str, NDArray[np.float64]]:
+    """Day-care, meal and per-type columns of ``com``; each type's share within the circle.
+
+    Returns the share of each community's households within the circle of each facility
+    type present. Communities not assessed (far from every street) are neither covered
+    nor uncovered: their minutes and shares are blank.
+    """
+    origins, n, circle_m = reach.origins, len(com), reach.circle_m
+    dc_dist = reach.group(standards.day_care_types).origin_m
+    com["day_care_covered"] = _per_community(origins, n, dc_dist <= circle_m, "share") >= WHOLE
+    meal_dist = reach.group(standards.meal_types).origin_m
+    com["meal_covered_share"] = _per_community(origins, n, meal_dist <= circle_m, "share").round(4)
+    type_share: dict[str, NDArray[np.float64]] = {}
+    for ftype in FACILITY_TYPES:
+        if (fac["type"] == ftype).any():
+            d = reach.group(ftype).origin_m
+            walk_m = _per_community(origins, n, d, "min")
+            com[f"walk_min_{ftype}"] = standards.walk_min(walk_m).round(2)
+            type_share[ftype] = _per_community(origins, n, d <= circle_m, "share")
+    not_assessed = ~com["assessed"].to_numpy()
+    if not_assessed.any():
+        minutes_cols = [c for c in com.columns if c.startswith("walk_min")]
+        com.loc[not_assessed, [*minutes_cols, "covered_share", "meal_covered_share"]] = np.nan
+        com.loc[not_assessed, ["covered", "day_care_covered"]] = False
+        com.loc[not_assessed, ["nearest_id", "nearest_name", "nearest_type"]] = ""
+        for ftype in type_share:
+            type_share[ftype] = np.where(not_assessed, np.nan, type_share[ftype])
+    return type_share
+
+
+def _origin_table(reach: Reach, standards: Standards) -> pd.DataFrame:
+    """One row per walk origin: its community, weight, place and care-circle walk."""
+    origins = reach.origins
+    dist = reach.group(standards.care_circle_types).origin_m
     xy = shapely.get_coordinates(origins.points)
-    origin_table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "community": origins.community,
             "weight": origins.weight,
             "x": xy[:, 0],
             "y": xy[:, 1],
             "walk_m": dist,
-            "covered": dist <= circle_m,
-            "assessed": ~origin_far,
+            "covered": dist <= reach.circle_m,
+            "assessed": ~reach.origin_far,
         }
-    )
-    return Assessment(
-        com,
-        fac,
-        subs,
-        scorecard,
-        by_type,
-        gaps.reset_index(drop=True),
-        standards,
-        origin_table,
-        reach,
-        reach.findings,
-        villages,
-        townships,
     )
 
 

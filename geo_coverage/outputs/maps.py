@@ -151,7 +151,6 @@ def build_map(
     folium.Map
         The map, ready to be saved by ``export``.
     """
-    pos = position(language)
     gcj = basemap == "amap"
     com = to_display(assessment.communities, gcj02=gcj)
     fac = to_display(assessment.facilities, gcj02=gcj)
@@ -160,7 +159,47 @@ def build_map(
         for layer in (assessment.villages, assessment.townships)
         if layer is not None and len(layer)
     ]
-    bounds = np.array([layer.total_bounds for layer in places])
+    fmap = _empty_map(np.array([layer.total_bounds for layer in places]), basemap, tianditu_key)
+    if assessment.subdistricts is not None:
+        _subdistrict_layer(to_display(assessment.subdistricts, gcj02=gcj), language).add_to(fmap)
+    if assessment.townships is not None and len(assessment.townships):
+        _township_layer(to_display(assessment.townships, gcj02=gcj), language).add_to(fmap)
+    if isochrones is not None and len(isochrones):
+        iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
+        for layer in _band_layers(to_display(iso, gcj02=gcj), language):
+            layer.add_to(fmap)
+    circle = assessment.standards.care_circle_min
+    _community_layer(com, language).add_to(fmap)
+    if assessment.villages is not None and len(assessment.villages):
+        _village_layer(to_display(assessment.villages, gcj02=gcj), language).add_to(fmap)
+    _facility_layer(fac, language, circle).add_to(fmap)
+    if sites is not None and len(sites):
+        _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
+    present = {
+        name
+        for name, layer in (
+            ("sites", sites),
+            ("villages", assessment.villages),
+            ("townships", assessment.townships),
+            ("subdistricts", assessment.subdistricts),
+        )
+        if layer is not None and len(layer) > 0
+    }
+    dots = bool((shapely.get_type_id(assessment.communities.geometry.to_numpy()) == 0).all())
+    statuses = set(community_status(assessment.communities))
+    legend = _legend_html(
+        fac, language, circle, statuses=statuses, compound_dots=dots, present=present
+    )
+    _page(fmap).html.add_child(_static_html(legend))
+    _page(fmap).html.add_child(
+        _static_html(_summary_html(assessment.scorecard, city, language, warnings))
+    )
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def _empty_map(bounds: np.ndarray, basemap: str, tianditu_key: str | None) -> folium.Map:
+    """The map page fitted to ``bounds`` (rows of minx, miny, maxx, maxy), its tiles, scale."""
     minx, miny = bounds[:, :2].min(axis=0)
     maxx, maxy = bounds[:, 2:].max(axis=0)
     fmap = folium.Map(
@@ -180,42 +219,45 @@ def build_map(
     )
     view.options["animate"] = False
     fmap.add_child(view)
-    if assessment.subdistricts is not None:
-        subs = to_display(assessment.subdistricts, gcj02=gcj)
-        group = folium.FeatureGroup(name=_t("subdistricts", language))
-        for _, row in subs.iterrows():
-            lacking = not bool(row["has_centre"])
-            folium.GeoJson(
-                row.geometry.__geo_interface__,
-                style_function=lambda _f, lacking=lacking: {
-                    "color": "#d73027" if lacking else "#555555",
-                    "weight": 3 if lacking else 1.5,
-                    "dashArray": "6 4",
-                    "fillOpacity": 0.0,
-                },
-                tooltip=_esc(row["name"]) + (f" — {_t('no_centre', language)}" if lacking else ""),
-            ).add_to(group)
-        group.add_to(fmap)
-    if assessment.townships is not None and len(assessment.townships):
-        _township_layer(to_display(assessment.townships, gcj02=gcj), language).add_to(fmap)
-    if isochrones is not None and len(isochrones):
-        iso = gpd.GeoDataFrame(isochrones, geometry="geometry", crs=assessment.communities.crs)
-        iso = to_display(iso, gcj02=gcj)
-        order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
-        iso = iso.sort_values(
-            ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
-        )
-        bands = sorted({float(b) for b in iso["band_min"]})
-        shown = "/".join(f"{b:g}" for b in bands)
-        for name, part in iso.groupby("group", sort=False):
-            if name in FACILITY_TYPES:
-                label = (FACILITY_TYPES[name].label_zh, FACILITY_TYPES[name].label_en)[pos]
-            else:
-                label = _t("care_circle", language)
-            # one entry per facility group, its bands nested (largest drawn first)
-            colour = TYPE_COLOURS.get(name, "#4575b4")
-            band_values = [float(b) for b in part["band_min"]]
-            bands_layer = PackedLayer(
+    return fmap
+
+
+def _subdistrict_layer(subs: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
+    """Subdistrict outlines, dashed; those without a comprehensive centre in red."""
+    group = folium.FeatureGroup(name=_t("subdistricts", language))
+    for _, row in subs.iterrows():
+        lacking = not bool(row["has_centre"])
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda _f, lacking=lacking: {
+                "color": "#d73027" if lacking else "#555555",
+                "weight": 3 if lacking else 1.5,
+                "dashArray": "6 4",
+                "fillOpacity": 0.0,
+            },
+            tooltip=_esc(row["name"]) + (f" — {_t('no_centre', language)}" if lacking else ""),
+        ).add_to(group)
+    return group
+
+
+def _band_layers(iso: gpd.GeoDataFrame, language: str) -> list[PackedLayer]:
+    """One layer per facility group, its walking bands nested (largest drawn first)."""
+    order = {g: i for i, g in enumerate(iso["group"].drop_duplicates())}
+    iso = iso.sort_values(
+        ["group", "band_min"], key=lambda c: c.map(order) if c.name == "group" else -c
+    )
+    bands = sorted({float(b) for b in iso["band_min"]})
+    shown = "/".join(f"{b:g}" for b in bands)
+    layers = []
+    for name, part in iso.groupby("group", sort=False):
+        if name in FACILITY_TYPES:
+            label = pick(language, FACILITY_TYPES[name].label_zh, FACILITY_TYPES[name].label_en)
+        else:
+            label = _t("care_circle", language)
+        colour = TYPE_COLOURS.get(name, "#4575b4")
+        band_values = [float(b) for b in part["band_min"]]
+        layers.append(
+            PackedLayer(
                 part.geometry.to_numpy(),
                 list(range(len(band_values))),
                 [
@@ -231,42 +273,8 @@ def build_map(
                 show=name == "care_circle",
                 interactive=False,
             )
-            bands_layer.add_to(fmap)
-    circle = assessment.standards.care_circle_min
-    _community_layer(com, language).add_to(fmap)
-    if assessment.villages is not None and len(assessment.villages):
-        _village_layer(to_display(assessment.villages, gcj02=gcj), language).add_to(fmap)
-    _facility_layer(fac, language, circle).add_to(fmap)
-    if sites is not None and len(sites):
-        _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
-    _page(fmap).html.add_child(
-        _static_html(
-            _legend_html(
-                fac,
-                language,
-                circle,
-                statuses=set(community_status(assessment.communities)),
-                compound_dots=bool(
-                    (shapely.get_type_id(assessment.communities.geometry.to_numpy()) == 0).all()
-                ),
-                present={
-                    name
-                    for name, layer in (
-                        ("sites", sites),
-                        ("villages", assessment.villages),
-                        ("townships", assessment.townships),
-                        ("subdistricts", assessment.subdistricts),
-                    )
-                    if layer is not None and len(layer) > 0
-                },
-            )
         )
-    )
-    _page(fmap).html.add_child(
-        _static_html(_summary_html(assessment.scorecard, city, language, warnings))
-    )
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return fmap
+    return layers
 
 
 def _township_layer(townships: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
