@@ -15,8 +15,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -684,96 +685,124 @@ def save_geotiff(
     return Path(path)
 
 
+@dataclass
+class _Staged:
+    """The staging folder of one output set and the names written into it, in order."""
+
+    folder: Path
+    names: list[str] = field(default_factory=list)
+
+    def save(self, name: str, writer: Callable[..., object], *args: object) -> None:
+        """Write ``name`` with ``writer(*args, path)`` and record it."""
+        writer(*args, self.folder / name)
+        self.names.append(name)
+
+
 def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str) -> list[str]:
     """Write every output into a staging folder and swap it in (``staged_folder``)."""
+    with staged_folder(config.output_folder) as folder:
+        stage = _Staged(folder)
+        _write_tables(config, result, shown, day, stage)
+        if result.travel_times is not None:
+            stage.names += _write_surfaces(
+                result.travel_times,
+                result.assessment,
+                result.isochrones.crs,
+                folder,
+                config.outputs.language,
+            )
+        if result.network_quality is not None:
+            quality = json.dumps(result.network_quality, indent=2) + "\n"
+            stage.save("network_quality.json", save_text, quality)
+        stage.save("map.html", save_text, _map_page(config, result, shown))
+        if "docx" in config.outputs.formats or "pdf" in config.outputs.formats:
+            report = _report_inputs(config, result, shown, day)
+            stage.names += _write_report(report, folder, pdf="pdf" in config.outputs.formats)
+        # a file removed during the run (the staging folder deleted by hand) is not a set
+        if any(not (folder / name).is_file() for name in stage.names):
+            msg = "output removed during the run"
+            raise FileNotFoundError(errno.ENOENT, msg, str(config.output_folder))
+    return stage.names
+
+
+def _write_tables(
+    config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str, stage: _Staged
+) -> None:
+    """The gap list, scorecard and sites as CSV, XLSX, GeoPackage, JSON and Markdown."""
     assessment, siting, warnings = result.assessment, result.siting, result.warnings
-    quality, times, isochrones = result.network_quality, result.travel_times, result.isochrones
-    streets = result.network.edge_geometry
-    folder = config.output_folder
-    lang = config.outputs.language
+    lang, formats = config.outputs.language, config.outputs.formats
     circle = assessment.standards.care_circle_min
     gaps = gap_table(assessment.gaps, language=lang, care_circle_min=circle)
     scorecard = scorecard_table(assessment.scorecard, language=lang)
-    formats = config.outputs.formats
-    names: list[str] = []
-    with staged_folder(folder) as stage:
-
-        def save(name: str, writer: object, *args: object, **kwargs: object) -> None:
-            writer(*args, stage / name, **kwargs)  # type: ignore[operator]
-            names.append(name)
-
+    if "csv" in formats:
+        stage.save("gaps.csv", save_csv, gaps)
+        stage.save("scorecard.csv", save_csv, scorecard)
+    if "xlsx" in formats:
+        stage.save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
+    if "gpkg" in formats:
+        layers = _gpkg_layers(assessment, shown, siting)
+        stage.save("gaps.gpkg", save_gpkg, layers)
+        save_layer_styles(
+            stage.folder / "gaps.gpkg",
+            _styles(layers, assessment, lang),
+            stamp=f"{day}T00:00:00",
+        )
+    card = assessment.scorecard
+    profile = config.standard.profile
+    stage.save(
+        "scorecard.json",
+        save_text,
+        scorecard_json(card, city=config.city, profile=profile, warnings=warnings),
+    )
+    stage.save(
+        "scorecard.md",
+        save_text,
+        scorecard_markdown(card, city=config.city, language=lang, warnings=warnings),
+    )
+    if siting is not None:
+        sites = sites_table(siting.sites, language=lang)
         if "csv" in formats:
-            save("gaps.csv", save_csv, gaps)
-            save("scorecard.csv", save_csv, scorecard)
+            stage.save("sites.csv", save_csv, sites)
         if "xlsx" in formats:
-            save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
+            stage.save("sites.xlsx", save_xlsx, {pick(lang, "新建选址", "sites"): sites})
         if "gpkg" in formats:
-            layers = _gpkg_layers(assessment, shown, siting)
-            save("gaps.gpkg", save_gpkg, layers)
-            save_layer_styles(
-                stage / "gaps.gpkg", _styles(layers, assessment, lang), stamp=f"{day}T00:00:00"
-            )
-        save(
-            "scorecard.json",
-            save_text,
-            scorecard_json(
-                assessment.scorecard,
-                city=config.city,
-                profile=config.standard.profile,
-                warnings=warnings,
-            ),
-        )
-        save(
-            "scorecard.md",
-            save_text,
-            scorecard_markdown(
-                assessment.scorecard, city=config.city, language=lang, warnings=warnings
-            ),
-        )
-        if siting is not None:
-            sites = sites_table(siting.sites, language=lang)
-            if "csv" in formats:
-                save("sites.csv", save_csv, sites)
-            if "xlsx" in formats:
-                save("sites.xlsx", save_xlsx, {pick(lang, "新建选址", "sites"): sites})
-            if "gpkg" in formats:
-                save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs(WGS84)})
-        if times is not None:
-            names += _write_surfaces(times, assessment, isochrones.crs, stage, lang)
-        if quality is not None:
-            save("network_quality.json", save_text, json.dumps(quality, indent=2) + "\n")
-        fmap = build_map(
-            assessment,
-            shown,
-            sites=None if siting is None else siting.sites,
-            city=config.city,
-            language=lang,
-            basemap=config.outputs.basemap,
-            tianditu_key=config.outputs.tianditu_key,
-            warnings=warnings,
-        )
-        save("map.html", save_text, map_html(fmap, offline=config.outputs.offline))
-        if "docx" in formats or "pdf" in formats:
-            report = ReportInputs(
-                city=config.city,
-                profile=config.standard.profile,
-                language=lang,
-                data_date=day,
-                assessment=assessment,
-                isochrones=shown,
-                siting=siting,
-                quality=quality or {},
-                warnings=warnings,
-                inputs=_input_counts(config, assessment),
-                network_credit=_network_credit(config, lang),
-                streets=streets,
-            )
-            names += _write_report(report, stage, pdf="pdf" in formats)
-        # a file removed during the run (the staging folder deleted by hand) is not a set
-        gone = [name for name in names if not (stage / name).is_file()]
-        if gone:
-            raise FileNotFoundError(errno.ENOENT, "output removed during the run", str(folder))
-    return names
+            stage.save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs(WGS84)})
+
+
+def _map_page(config: CityConfig, result: Result, shown: gpd.GeoDataFrame) -> str:
+    """map.html of a run."""
+    fmap = build_map(
+        result.assessment,
+        shown,
+        sites=None if result.siting is None else result.siting.sites,
+        city=config.city,
+        language=config.outputs.language,
+        basemap=config.outputs.basemap,
+        tianditu_key=config.outputs.tianditu_key,
+        warnings=result.warnings,
+    )
+    return map_html(fmap, offline=config.outputs.offline)
+
+
+def _report_inputs(
+    config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str
+) -> ReportInputs:
+    """Everything the 评估报告 shows, from the run and its config."""
+    lang = config.outputs.language
+    return ReportInputs(
+        city=config.city,
+        profile=config.standard.profile,
+        language=lang,
+        data_date=day,
+        assessment=result.assessment,
+        isochrones=shown,
+        siting=result.siting,
+        quality=result.network_quality or {},
+        warnings=result.warnings,
+        inputs=_input_counts(config, result.assessment),
+        network_credit=_network_credit(config, lang),
+        streets=result.network.edge_geometry,
+    )
 
 
 def write_outputs(config: CityConfig, result: Result) -> tuple[Path, ...]:
