@@ -17,6 +17,7 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -49,7 +50,7 @@ ROW_KEYS = (
 )
 """The scorecard columns a batch keeps of each place."""
 
-STAMP = ".geo_coverage_stamp.json"
+STAMP = export.BATCH_STAMP
 """File in each city's output folder recording the input hash of its last good run."""
 
 
@@ -88,10 +89,10 @@ class CityOutcome:
     slug: str = ""
     error: str = ""
     seconds: float = 0.0
-    indicators: dict[str, dict] = field(default_factory=dict)
+    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
     placeholders: dict[str, str] = field(default_factory=dict)
     level: str = ""
-    outline: dict | None = None
+    outline: dict[str, Any] | None = None
     map_path: str = ""
 
 

@@ -54,6 +54,9 @@ from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, st
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
 
+BATCH_STAMP = ".geo_coverage_stamp.json"
+"""The batch runner's record of a city's last run (hash of inputs and tool, outcome)."""
+
 GAP_COLUMNS: dict[str, tuple[str, str]] = {
     **GAP_HEAD_COLUMNS,
     **gap_columns(),  # what each indicator adds (indicators.INDICATORS)
@@ -105,7 +108,7 @@ OUTPUT_NAMES = frozenset(
         "network_quality.json",
         "report.docx",
         "report.pdf",
-        ".geo_coverage_stamp.json",
+        BATCH_STAMP,
     }
 )
 """Every file a run (or the batch runner) writes into a city's output folder."""

@@ -12,7 +12,9 @@ import base64
 import html
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import folium
 import geopandas as gpd
@@ -767,13 +769,52 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     return page.replace("<head>", "<head>\n" + assets, 1)
 
 
-def index_map(outcomes: tuple, folder: Path, *, language: str = "zh") -> folium.Map:
+class IndexPlace(Protocol):
+    """What the index map reads of each place of a batch (``batch.CityOutcome``)."""
+
+    @property
+    def city(self) -> str:
+        """The place's name."""
+        ...
+
+    @property
+    def config(self) -> str:
+        """Its config file."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """How the run ended: "done", "skipped" (unchanged since the last run) or "failed"."""
+        ...
+
+    @property
+    def error(self) -> str:
+        """Why it failed ("" otherwise)."""
+        ...
+
+    @property
+    def map_path(self) -> str:
+        """Its own map.html."""
+        ...
+
+    @property
+    def outline(self) -> dict[str, Any] | None:
+        """Its outline as GeoJSON (WGS84), None when it failed."""
+        ...
+
+    @property
+    def indicators(self) -> dict[str, dict[str, Any]]:
+        """Indicator key -> its scorecard row."""
+        ...
+
+
+def index_map(outcomes: Sequence[IndexPlace], folder: Path, *, language: str = "zh") -> folium.Map:
     """Index map of a batch: each place's outline coloured by care-circle coverage, linked.
 
     Parameters
     ----------
     outcomes
-        ``batch.CityOutcome`` of every place.
+        Every place of the batch (``batch.CityOutcome``).
     folder
         Where the index map will be written (links to each city's map are relative).
     language
