@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -860,30 +860,17 @@ def plausibility_warnings(
     list of Finding
         One per suspicious row (at most ``MAX_FINDINGS_PER_COLUMN`` per check).
     """
-    rows = gdf[ROW_COL].to_numpy()
-    found: list[Finding] = []
-
-    def add(
-        mask: np.ndarray,
-        column: str,
-        message: Callable[[int], str],
-        zh: str | Callable[[int], str] = "",
-    ) -> None:
-        chinese = zh if callable(zh) else ((lambda _: zh) if zh else None)
-        found.extend(
-            findings_where(mask, rows, file, headers.get(column, column), message, chinese)
-        )
-
+    notes = _Notes(gdf[ROW_COL].to_numpy(), file, headers)
     if "name" in gdf and "id" in gdf:  # every layer: a row without a name is shown by its id
         ids = gdf["id"].astype(str).to_numpy()
-        add(
+        notes.add(
             _blank(gdf["name"]).to_numpy(),
             "name",
             lambda i: f"the name is empty; {ids[i]} is listed by its id until you fill it in",
             lambda i: f"名称为空：在填写前以编号 {ids[i]} 列出",
         )
     if "id" not in headers and kind in ("facilities", "communities", "villages"):
-        found.append(
+        notes.found.append(
             Finding(
                 file,
                 None,
@@ -895,9 +882,40 @@ def plausibility_warnings(
                 "请加一列编号，使今年与明年的名单能对应",
             )
         )
-    if kind != "communities":
-        return found
+    if kind == "communities":
+        _compound_notes(gdf, notes)
+    return notes.found
 
+
+@dataclass
+class _Notes:
+    """Warnings about rows of one layer, collected with ``findings_where``'s cap."""
+
+    rows: np.ndarray
+    file: str
+    headers: dict[str, str]
+    found: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str,
+        message: Callable[[int], str],
+        zh: str | Callable[[int], str] = "",
+    ) -> None:
+        """One warning per row where ``mask`` holds (``zh``: the Chinese text or its maker)."""
+        chinese = zh if callable(zh) else ((lambda _: zh) if zh else None)
+        self.found.extend(
+            findings_where(
+                mask, self.rows, self.file, self.headers.get(column, column), message, chinese
+            )
+        )
+
+
+def _compound_notes(gdf: gpd.GeoDataFrame, notes: _Notes) -> None:
+    """Compounds: no households, implausible counts, elderly above population, one place twice."""
+    rows = notes.rows
+    add = notes.add
     hh = gdf["households"].to_numpy(dtype=float)
     add(
         np.isnan(hh),
@@ -953,7 +971,6 @@ def plausibility_warnings(
         ),
         lambda i: f"与第 {first[keys.iloc[i]]} 行（另一个小区）位置相同：请检查各小区坐标",
     )
-    return found
 
 
 def layers_from_config(config: CityConfig) -> Layers:

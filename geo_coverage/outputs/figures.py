@@ -10,6 +10,7 @@ here (``export`` writes, ``report`` places the figures).
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import geopandas as gpd
@@ -18,10 +19,11 @@ import pandas as pd
 import shapely
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, fontManager
-from matplotlib.patches import PathPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from ..assess.verdicts import Assessment
@@ -173,8 +175,6 @@ MAX_STREETS_DRAWN = 80_000
 
 def _draw_streets(ax: Axes, streets: np.ndarray | None, extent: np.ndarray) -> None:
     """The walking network, thin and light grey, clipped to the map's extent."""
-    from matplotlib.collections import LineCollection
-
     if streets is None or not len(streets):
         return
     minx, miny, maxx, maxy = extent
@@ -254,9 +254,6 @@ def overview_figure(
     bytes
         PNG at ``DPI``.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     com = assessment.communities
     layers = [com] + [
         g for g in (assessment.villages, assessment.townships) if g is not None and len(g)
@@ -266,44 +263,13 @@ def overview_figure(
     fig = _map_figure(extent)
     ax = fig.axes[0]
     _draw_streets(ax, streets, extent)
-    handles: list[Artist] = []
-    texts: list[str] = []
+    legend = _Legend()
     if isochrones is not None and len(isochrones):
-        bands = isochrones[isochrones["group"] == "care_circle"].sort_values(
-            "band_min", ascending=False
-        )
-        for k, (_, band) in enumerate(bands.iterrows()):
-            colour = BAND_COLOURS[min(len(bands) - 1 - k, len(BAND_COLOURS) - 1)]
-            _draw_polygons(
-                ax,
-                gpd.GeoDataFrame(geometry=[band.geometry], crs=bands.crs),
-                facecolor=colour,
-                edgecolor="none",
-                alpha=0.9,
-            )
-        for k, (_, band) in enumerate(bands.iloc[::-1].iterrows()):
-            handles.append(
-                Patch(facecolor=BAND_COLOURS[min(k, len(BAND_COLOURS) - 1)], edgecolor="none")
-            )
-            texts.append(labels["bands"].format(b=f"{float(band['band_min']):g}"))
-    subs = assessment.subdistricts
-    if subs is not None and len(subs):
-        ok = subs["has_centre"].to_numpy(dtype=bool)
-        _draw_polygons(ax, subs[ok], facecolor="none", edgecolor="#555555", lw=0.8, linestyle="--")
-        if (~ok).any():
-            _draw_polygons(
-                ax, subs[~ok], facecolor="none", edgecolor=NO_CENTRE, lw=1.6, linestyle="--"
-            )
-            handles.append(Line2D([], [], color=NO_CENTRE, lw=1.6, linestyle="--"))
-            texts.append(labels["no_centre"])
-    if assessment.townships is not None and len(assessment.townships):
-        _draw_polygons(
-            ax, assessment.townships, facecolor="none", edgecolor="#1a9850", lw=1.0, linestyle=":"
-        )
+        _draw_bands(ax, isochrones, labels["bands"], legend)
+    _draw_outlines(ax, assessment, labels["no_centre"], legend)
     _compounds(ax, com, status_colours, status)
     for key in dict.fromkeys(status):
-        handles.append(Patch(facecolor=status_colours[key], edgecolor="none"))
-        texts.append(status_labels[key])
+        legend.add(Patch(facecolor=status_colours[key], edgecolor="none"), status_labels[key])
     if assessment.villages is not None and len(assessment.villages):
         vil = assessment.villages
         xy = shapely.get_coordinates(vil.geometry.representative_point().to_numpy())
@@ -318,7 +284,65 @@ def overview_figure(
             linewidths=0.4,
             zorder=5,
         )
-    fac = assessment.facilities
+    _draw_facilities(ax, assessment.facilities, labels, legend)
+    return _finish_map(fig, extent, legend.handles, legend.texts, credit)
+
+
+@dataclass
+class _Legend:
+    """A figure's legend entries, in the order they are drawn."""
+
+    handles: list[Artist] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, handle: Artist, text: str) -> None:
+        """One entry: its symbol and its text."""
+        self.handles.append(handle)
+        self.texts.append(text)
+
+
+def _draw_bands(ax: Axes, isochrones: gpd.GeoDataFrame, label: str, legend: _Legend) -> None:
+    """The care circle's walking bands, nested, largest first; legend smallest first."""
+    bands = isochrones[isochrones["group"] == "care_circle"].sort_values(
+        "band_min", ascending=False
+    )
+    for k, (_, band) in enumerate(bands.iterrows()):
+        colour = BAND_COLOURS[min(len(bands) - 1 - k, len(BAND_COLOURS) - 1)]
+        _draw_polygons(
+            ax,
+            gpd.GeoDataFrame(geometry=[band.geometry], crs=bands.crs),
+            facecolor=colour,
+            edgecolor="none",
+            alpha=0.9,
+        )
+    for k, (_, band) in enumerate(bands.iloc[::-1].iterrows()):
+        legend.add(
+            Patch(facecolor=BAND_COLOURS[min(k, len(BAND_COLOURS) - 1)], edgecolor="none"),
+            label.format(b=f"{float(band['band_min']):g}"),
+        )
+
+
+def _draw_outlines(ax: Axes, assessment: Assessment, no_centre: str, legend: _Legend) -> None:
+    """Subdistricts (those without a centre in red) and townships, dashed."""
+    subs = assessment.subdistricts
+    if subs is not None and len(subs):
+        ok = subs["has_centre"].to_numpy(dtype=bool)
+        _draw_polygons(ax, subs[ok], facecolor="none", edgecolor="#555555", lw=0.8, linestyle="--")
+        if (~ok).any():
+            _draw_polygons(
+                ax, subs[~ok], facecolor="none", edgecolor=NO_CENTRE, lw=1.6, linestyle="--"
+            )
+            legend.add(Line2D([], [], color=NO_CENTRE, lw=1.6, linestyle="--"), no_centre)
+    if assessment.townships is not None and len(assessment.townships):
+        _draw_polygons(
+            ax, assessment.townships, facecolor="none", edgecolor="#1a9850", lw=1.0, linestyle=":"
+        )
+
+
+def _draw_facilities(
+    ax: Axes, fac: gpd.GeoDataFrame, labels: dict[str, str], legend: _Legend
+) -> None:
+    """Facilities as dots coloured by type (centres larger), one legend entry per type."""
     for key in FACILITY_TYPES:
         mine = fac[fac["type"] == key]
         if not len(mine):
@@ -334,19 +358,16 @@ def overview_figure(
             linewidths=0.8,
             zorder=6,
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                color="none",
-                markerfacecolor=TYPE_COLOURS[key],
-                markeredgecolor="white",
-                markersize=6,
-            )
+        marker = Line2D(
+            [],
+            [],
+            marker="o",
+            color="none",
+            markerfacecolor=TYPE_COLOURS[key],
+            markeredgecolor="white",
+            markersize=6,
         )
-        texts.append(labels[key])
-    return _finish_map(fig, extent, handles, texts, credit)
+        legend.add(marker, labels[key])
 
 
 def sites_figure(
@@ -380,9 +401,6 @@ def sites_figure(
     bytes
         PNG at ``DPI``.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     com = assessment.communities
     fig = _map_figure(com.total_bounds)
     ax = fig.axes[0]
