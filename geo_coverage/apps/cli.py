@@ -230,21 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("config", help="city config YAML")
     p.set_defaults(func=_cmd_validate)
-    p = sub.add_parser(
-        "batch",
-        help="assess many cities at once on Dask and compare them",
-        description="Run every config as a task on Dask distributed (a local cluster, or "
-        "--scheduler for an existing one). A failing city is reported and does not stop "
-        "the others; unchanged cities are skipped. Writes combined_scorecard.csv/.xlsx "
-        "and index.html (each place coloured by care-circle coverage, linked to its map). "
-        "Exit status 1 when any city failed.",
-    )
-    p.add_argument("configs", nargs="+", metavar="CONFIG", help="city config YAML files")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://host:8786")
-    p.add_argument("--workers", type=int, help="local cluster workers (default: all cores)")
-    p.add_argument("--output", default="maps/batch", help="folder for the combined outputs")
-    p.add_argument("--language", choices=["zh", "en"], default="zh")
-    p.set_defaults(func=_cmd_batch)
+    _add_batch(sub)
     p = sub.add_parser(
         "profiles",
         help="list every standards profile: each threshold, its year, level and source",
@@ -263,6 +249,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="output folder (default maps/demo)")
     p.add_argument("--language", choices=["zh", "en"], help="labels on map and tables")
     p.set_defaults(func=_cmd_demo)
+    _add_serve(sub)
+    return parser
+
+
+def _add_batch(sub: argparse._SubParsersAction) -> None:
+    """``geo-coverage batch``: many places on Dask, compared."""
+    p = sub.add_parser(
+        "batch",
+        help="assess many cities at once on Dask and compare them",
+        description="Run every config as a task on Dask distributed (a local cluster, or "
+        "--scheduler for an existing one). A failing city is reported and does not stop "
+        "the others; unchanged cities are skipped. Writes combined_scorecard.csv/.xlsx "
+        "and index.html (each place coloured by care-circle coverage, linked to its map). "
+        "Exit status 1 when any city failed.",
+    )
+    p.add_argument("configs", nargs="+", metavar="CONFIG", help="city config YAML files")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://host:8786")
+    p.add_argument("--workers", type=int, help="local cluster workers (default: all cores)")
+    p.add_argument("--output", default="maps/batch", help="folder for the combined outputs")
+    p.add_argument("--language", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=_cmd_batch)
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    """``geo-coverage serve``: the 规划工作台 web page."""
     p = sub.add_parser(
         "serve",
         help="the 规划工作台 web page: upload lists, map columns, run, download",
@@ -289,7 +300,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help="folder of street network files (.osm/.osm.pbf) the page may offer"
     )
     p.set_defaults(func=_cmd_serve)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
