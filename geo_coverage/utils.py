@@ -75,26 +75,50 @@ def timed(stage: str, timings: dict[str, float]) -> Iterator[None]:
         log(f"{stage}: {seconds:.2f} s", logging.DEBUG)
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file under a unique temporary name beside it, then rename it into place.
+@contextlib.contextmanager
+def atomic_path(path: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
 
-    Readers never see a half-written file, and concurrent writers leave one whole file.
+    Readers never see a half-written file, concurrent writers leave one whole file, and
+    a failed write leaves the previous file (and no temporary one) behind: the one way
+    every output and cache entry is written.
 
     Parameters
     ----------
     path
-        The file to (re)place.
-    write
-        Writes the content to the temporary path it is given.
+        The final file.
+    suffix
+        The temporary file's suffix; default the final one, so writers that go by the
+        suffix (GDAL, rasterio, pandas) pick the right format.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write (it does not exist yet: GDAL refuses to overwrite an empty file).
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=path.suffix if suffix is None else suffix, dir=path.parent
+    )
     os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
     try:
-        write(Path(tmp))
-        Path(tmp).replace(path)
+        yield tmp
+        tmp.replace(path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through ``atomic_path`` with ``write(temporary path)``.
+
+    The temporary name ends in ``.tmp``, so cache folders that list ``*.npz`` never
+    see an entry being written.
+    """
+    with atomic_path(path, suffix=".tmp") as tmp:
+        write(tmp)
 
 
 _CACHE_WARNED: set[str] = set()

@@ -49,7 +49,7 @@ from ..text import (
     pick,
     position,
 )
-from ..utils import log
+from ..utils import atomic_path, log
 from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
@@ -63,34 +63,6 @@ GAP_COLUMNS: dict[str, tuple[str, str]] = {
     **GAP_TAIL_COLUMNS,
 }
 """Gap-list columns and their headers (templates: ``{c}`` is the care circle's minutes)."""
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
-
-    Parameters
-    ----------
-    path
-        The final file.
-
-    Yields
-    ------
-    pathlib.Path
-        Where to write; it keeps the final suffix so writers pick the right format.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as GDAL refuse to overwrite an existing empty file
-    try:
-        yield tmp
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 OUTPUT_NAMES = frozenset(

@@ -514,13 +514,13 @@ def _section_method(doc: Document, r: ReportInputs) -> None:
     s, q = a.standards, r.quality
     method = (
         f"步行速度 {s.walking_speed_m_s:g} m/s，养老服务圈 {c} 分钟（约 "
-        f"{s.care_circle_min * 60 * s.walking_speed_m_s:,.0f} 米），沿真实步行路网计算，"
+        f"{s.walk_m(s.care_circle_min):,.0f} 米），沿真实步行路网计算，"
         f"含小区到路网、路网到设施的步行。步行路网 {q.get('nodes', 0):,.0f} 个节点、"
         f"{q.get('edges', 0):,.0f} 条边，"
         f"研究区路网密度 {q.get('km_per_km2', 0):.1f} km/km²。"
         if zh
         else f"Walking speed {s.walking_speed_m_s:g} m/s; care circle {c} minutes (about "
-        f"{s.care_circle_min * 60 * s.walking_speed_m_s:,.0f} m) along the real walking network, "
+        f"{s.walk_m(s.care_circle_min):,.0f} m) along the real walking network, "
         f"counting the walk to and from the network. Network: {q.get('nodes', 0):,.0f} nodes, "
         f"{q.get('edges', 0):,.0f} edges, {q.get('km_per_km2', 0):.1f} km of street per km²."
     )
