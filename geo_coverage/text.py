@@ -134,6 +134,11 @@ MAP_TEXT = {
     "type": ("类型", "type"),
     "reasons": ("缺口原因", "gaps"),
     "within": ("{c}分钟内住户", "households within {c} min"),
+    "served_households": ("责任区户数", "households served"),
+    "served_m2": ("每百户用房（责任区）", "m² per 100 households served"),
+    "load": ("负荷", "load"),
+    "service_areas": ("设施责任区（按负荷着色）", "Service areas by load"),
+    "service_area": ("责任区", "service area"),
     "sites": ("建议新建养老服务设施", "Proposed new facilities"),
     "households_new": ("新覆盖户数", "households newly covered"),
     "elderly_new": ("新覆盖老年人", "elderly newly covered"),
@@ -161,6 +166,17 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "s3": ("三、分街道评估", "3. By subdistrict"),
     "s3_townships": ("苏木乡镇", "Townships"),
     "s3_villages": ("嘎查村", "Villages"),
+    "s3_loads": ("设施服务负荷（责任区）", "Facility load (service areas)"),
+    "loads_overloaded": (
+        "{n} 处居家养老服务设施超负荷（责任区每百户用房不足{a}㎡），按负荷由重到轻列出：",
+        "{n} home-care facilities are overloaded (under {a} m² per 100 households of their "
+        "service area), heaviest first:",
+    ),
+    "loads_none": (
+        "没有超负荷的居家养老服务设施（责任区每百户用房均不低于{a}㎡，或未提供建筑面积）。",
+        "No home-care facility is overloaded (each has at least {a} m² per 100 households of "
+        "its service area, or gives no floor area).",
+    ),
     "s4": ("四、现状图", "4. Map of the present state"),
     "s5": ("五、缺口清单（前20个）", "5. Gap list (first 20)"),
     "s6": ("六、新建选址建议", "6. Proposed new sites"),
@@ -255,3 +271,36 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
 """Scorecard status as people read it: a missing input is "no data", never a failure; a
 target no governing document sets is "no target"; a target set for a level above the place
 (a city-wide or region-wide share) is judged on the batch's total ("total")."""
+
+
+# ---- service areas and load (责任区) ---------------------------------------------------
+LOAD_TEXT: dict[str, tuple[str, str]] = {
+    "ok": ("用房达标", "within the standard"),
+    "overloaded": ("超负荷（每百户不足{a}㎡）", "overloaded (below {a} m² per 100 households)"),
+    "unused": ("圈内无服务住户", "serves no household"),
+    "no_data": ("未提供数据", "no data"),
+}
+"""A care facility's load (``assess.service_areas.LOAD_STATUSES``); ``{a}``: the standard."""
+
+LOAD_COLUMNS: dict[str, tuple[str, str]] = {
+    "id": ("设施编号", "id"),
+    "name": ("设施名称", "facility"),
+    "type_label": ("类型", "type"),
+    "floor_area_m2": ("建筑面积（㎡）", "floor area (m²)"),
+    "served_communities": ("责任区小区数", "compounds served"),
+    "served_households": ("责任区户数", "households served"),
+    "served_elderly": ("责任区60岁以上人口", "elderly served"),
+    "served_m2_per_100hh": ("每百户用房（㎡，责任区）", "m² per 100 households served"),
+    "served_beds_per_1000_elderly": ("每千名老人床位（责任区）", "beds per 1,000 elderly served"),
+    "load": ("负荷", "load"),
+}
+"""The facility-load sheet: each care facility's 责任区 and what it holds per household."""
+
+LOAD_NOTE: tuple[str, str] = (
+    "责任区：每个小区出入口归属于{c}分钟内步行最近的居家养老服务设施（步行距离相差不足0.1米时，"
+    "归设施名单中靠前者）；负荷按建筑面积除以责任区户数计，低于每百户{a}㎡为超负荷。",
+    "Service areas (责任区): each compound entrance belongs to the home-care facility it walks "
+    "to soonest within {c} minutes (walks equal to 0.1 m go to the facility listed first); a "
+    "facility with less than {a} m² per 100 households of its area is overloaded.",
+)
+"""How service areas and load are drawn, for the sheet, the report and the map."""

@@ -44,7 +44,18 @@ def test_demo_command_writes_map_gap_list_and_scorecard(tmp_path):
     gaps = pd.read_csv(out / "gaps.csv", encoding="utf-8-sig")
     assert list(gaps.columns[:4]) == ["编号", "小区名称", "所属街道", "户数"]
     sheets = pd.read_excel(out / "gaps.xlsx", sheet_name=None)
-    assert set(sheets) == {"缺口清单", "评分卡", "街道", "分类型覆盖", "嘎查村", "苏木乡镇"}
+    assert set(sheets) == {
+        "缺口清单",
+        "评分卡",
+        "街道",
+        "分类型覆盖",
+        "设施负荷（责任区）",
+        "嘎查村",
+        "苏木乡镇",
+    }
+    load = sheets["设施负荷（责任区）"]
+    assert load["负荷"].iloc[0] == "超负荷（每百户不足20㎡）"  # the heaviest first
+    assert load["设施编号"].iloc[-1].startswith("责任区：")  # how they are drawn, said
     villages = sheets["嘎查村"].set_index("名称")
     assert list(villages["已覆盖"]) == ["是", "否", "是", "否", "否"]
     assert villages.loc["新胜村", "直线距离（米）"] == 1124.9

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from geo_coverage.assess.indicators import INDICATORS, reason_texts, reasons
-from geo_coverage.outputs.export import GAP_COLUMNS
+from geo_coverage.outputs.tables import GAP_COLUMNS
 from geo_coverage.standards import PROFILES, THRESHOLD_KEYS, standards_from_profile
 
 

@@ -157,7 +157,11 @@ def test_run_writes_formula_looking_names_inert(demo_copy):
         for f, text in zip(features, FORMULAS, strict=False):
             f["properties"]["小区名称"] = text
 
+    def plant_facilities(frame):
+        frame.loc[2, "名称"] = FORMULAS[0]  # F03, a day-care centre with a service area
+
     edit_communities(demo_copy, plant)
+    edit_facilities(demo_copy, plant_facilities)
     result = run(demo_copy)
     folder = result.outputs[0].parent
     gaps = pd.read_csv(folder / "gaps.csv", encoding="utf-8-sig", keep_default_na=False)
@@ -168,6 +172,7 @@ def test_run_writes_formula_looking_names_inert(demo_copy):
         assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row), sheet.title
     names = [c.value for c in book["缺口清单"]["B"]]
     assert FORMULAS[0] in names or any(n in names for n in FORMULAS)
+    assert FORMULAS[0] in [c.value for c in book["设施负荷（责任区）"]["B"]]  # text, as given
 
 
 # -- 4. blank cells in required columns ---------------------------------------------------

@@ -23,6 +23,7 @@ from ..standards import FACILITY_TYPES, Standards
 from .floor_area import catchment_area, compound_area, facility_catchments
 from .indicators import WHOLE, build_scorecard, gap_reasons, share
 from .rural import township_checks, village_checks
+from .service_areas import facility_loads, served_by_ids, service_area_outlines
 from .subdistricts import subdistrict_checks
 
 
@@ -66,6 +67,9 @@ class Assessment:
         (None when no village layer).
     townships
         One row per township (苏木乡镇) with its centres (None when no township layer).
+    service_areas
+        One row per care facility serving anyone: its load and the outline of the
+        compounds it serves (责任区, ``service_areas.service_area_outlines``).
     gaps
         The communities failing any check, with reasons and priority; those not
         assessed (far from any street) first.
@@ -85,6 +89,7 @@ class Assessment:
     warnings: tuple[Finding, ...] = ()
     villages: gpd.GeoDataFrame | None = None
     townships: gpd.GeoDataFrame | None = None
+    service_areas: gpd.GeoDataFrame | None = None
 
 
 def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
@@ -114,6 +119,9 @@ def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
     com = compound_area(com, fac, standards)
     com = catchment_area(com, fac, reach.catchment, standards)
     fac = facility_catchments(fac, com, reach.catchment)
+    fac = facility_loads(fac, com, reach, standards)
+    com["served_by_id"] = served_by_ids(com, fac, reach).to_numpy()
+    service_areas = service_area_outlines(fac, com)
     subs = None
     if layers.subdistricts is not None:
         subs = subdistrict_checks(layers.subdistricts, com, fac, reach, standards)
@@ -140,6 +148,7 @@ def assess(reach: Reach, layers: Layers, standards: Standards) -> Assessment:
         reach.findings,
         villages,
         townships,
+        service_areas,
     )
 
 

@@ -27,7 +27,7 @@ import shapely
 
 from .. import settings
 from .._errors import ConfigError, Finding, OutputError
-from ..assess.indicators import format_target, format_value, gap_columns, level_text
+from ..assess.indicators import format_target, format_value
 from ..assess.verdicts import Assessment
 from ..config import CityConfig
 from ..coords import WGS84
@@ -36,15 +36,9 @@ from ..results import Result
 from ..siting import SitingResult
 from ..standards import FACILITY_TYPES
 from ..text import (
-    GAP_HEAD_COLUMNS,
-    GAP_TAIL_COLUMNS,
+    LOAD_TEXT,
     REPORT_TEXT,
-    RURAL_COLUMNS,
     SCORECARD_COLUMNS,
-    SITE_COLUMNS,
-    STATUS_TEXT,
-    WARNING_COLUMNS,
-    label_column,
     of,
     pick,
     position,
@@ -53,16 +47,10 @@ from ..utils import atomic_path, log
 from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
+from .tables import gap_table, load_table, rural_table, scorecard_table, sites_table, warnings_table
 
 BATCH_STAMP = ".geo_coverage_stamp.json"
 """The batch runner's record of a city's last run (hash of inputs and tool, outcome)."""
-
-GAP_COLUMNS: dict[str, tuple[str, str]] = {
-    **GAP_HEAD_COLUMNS,
-    **gap_columns(),  # what each indicator adds (indicators.INDICATORS)
-    **GAP_TAIL_COLUMNS,
-}
-"""Gap-list columns and their headers (templates: ``{c}`` is the care circle's minutes)."""
 
 
 OUTPUT_NAMES = frozenset(
@@ -328,81 +316,6 @@ def output_problem(exc: BaseException, folder: Path, needed: int) -> OutputError
     )
 
 
-def gap_table(
-    gaps: gpd.GeoDataFrame, *, language: str = "zh", care_circle_min: float = 15.0
-) -> pd.DataFrame:
-    """The gap list as a plain table with WGS84 coordinates and headers in ``language``.
-
-    Parameters
-    ----------
-    gaps
-        Gap rows from the assessment, in any projected CRS.
-    language
-        {"zh", "en"}
-    care_circle_min
-        The configured care circle, stated in the headers that depend on it.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per under-served community, columns labelled for planners.
-    """
-    frame = _with_lonlat(gaps)
-    pos = position(language)
-    frame["nearest_type_label"] = frame["nearest_type"].map(
-        lambda t: (
-            (FACILITY_TYPES[t].label_zh, FACILITY_TYPES[t].label_en)[pos]
-            if t in FACILITY_TYPES
-            else ""
-        )
-    )
-    cols = [c for c in GAP_COLUMNS if c in frame]
-    table = pd.DataFrame(frame[cols])
-    minutes = f"{care_circle_min:g}"
-    return table.rename(columns={c: GAP_COLUMNS[c][pos].format(c=minutes) for c in cols})
-
-
-def _with_lonlat(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(gdf.drop(columns="geometry"))
-    points = gdf.geometry.representative_point().to_crs(WGS84)
-    frame["lon"] = points.x.round(7).to_numpy()
-    frame["lat"] = points.y.round(7).to_numpy()
-    return frame
-
-
-def sites_table(sites: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
-    """Proposed sites as a plain table with WGS84 coordinates and headers in ``language``."""
-    pos = position(language)
-    frame = _with_lonlat(sites)
-    cols = [c for c in SITE_COLUMNS if c in frame]
-    return frame[cols].rename(columns={c: SITE_COLUMNS[c][pos] for c in cols})
-
-
-def rural_table(layer: gpd.GeoDataFrame, *, language: str = "zh") -> pd.DataFrame:
-    """Villages or townships with their rural checks, headers in ``language``."""
-    pos = position(language)
-    frame = _with_lonlat(layer)
-    for flag in ("served", "has_centre"):
-        if flag in frame:
-            frame[flag] = [("是", "yes")[pos] if v else ("否", "no")[pos] for v in frame[flag]]
-    cols = [c for c in RURAL_COLUMNS if c in frame]
-    return frame[cols].rename(columns={c: RURAL_COLUMNS[c][pos] for c in cols})
-
-
-def scorecard_table(scorecard: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
-    """The scorecard with labels and headers in ``language``."""
-    pos = position(language)
-    frame = scorecard.copy()
-    frame["label"] = frame[label_column(language)]
-    frame["status"] = [STATUS_TEXT[v][pos] for v in frame["status"]]
-    frame["target"] = frame["target"].round(4)
-    frame["measured"] = frame["measured"].round(4)
-    frame["year"] = pd.array(frame["year"], dtype="Int64")
-    frame["level"] = [level_text(v, language=language) for v in frame["level"]]
-    cols = list(SCORECARD_COLUMNS)
-    return frame[cols].rename(columns={c: SCORECARD_COLUMNS[c][pos] for c in cols})
-
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A spreadsheet reads a text cell starting with one of these as a formula (OWASP CSV injection)."""
 
@@ -552,20 +465,6 @@ def scorecard_json(
         ],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-
-
-def warnings_table(warnings: tuple[Finding, ...], *, language: str = "zh") -> pd.DataFrame:
-    """Warnings that change how the results should be read, as a table (file, row, column)."""
-    pos = position(language)
-    frame = pd.DataFrame(
-        [
-            (w.file, w.row, w.column, w.message_zh if pos == 0 and w.message_zh else w.message)
-            for w in warnings
-        ],
-        columns=list(WARNING_COLUMNS),
-    )
-    frame["row"] = frame["row"].astype("Int64")
-    return frame.rename(columns={c: WARNING_COLUMNS[c][pos] for c in WARNING_COLUMNS})
 
 
 def scorecard_markdown(
@@ -844,6 +743,14 @@ def _sheets(
             columns="geometry"
         )
     sheets[pick(lang, "分类型覆盖", "coverage by type")] = assessment.coverage_by_type
+    if (assessment.facilities["load_status"] != "").any():
+        standards = assessment.standards
+        sheets[pick(lang, "设施负荷（责任区）", "facility load")] = load_table(
+            assessment.facilities,
+            area_standard=standards.area_per_100_households_m2,
+            care_circle_min=standards.care_circle_min,
+            language=lang,
+        )
     if assessment.villages is not None:
         sheets[pick(lang, "嘎查村", "villages")] = rural_table(assessment.villages, language=lang)
     if assessment.townships is not None:
@@ -875,6 +782,8 @@ def _gpkg_layers(
         layers["villages"] = assessment.villages
     if assessment.townships is not None:
         layers["townships"] = assessment.townships
+    if assessment.service_areas is not None and len(assessment.service_areas):
+        layers["service_areas"] = assessment.service_areas
     return {name: layer.to_crs(WGS84) for name, layer in layers.items()}
 
 
@@ -926,6 +835,7 @@ def _styles(
 ) -> dict[str, str]:
     """The QML of each layer of gaps.gpkg, its legend in ``lang``."""
     pos = position(lang)
+    area = assessment.standards.area_per_100_households_m2
     kinds = {
         name: "marker" if (shapely.get_type_id(gdf.geometry.to_numpy()) == 0).all() else "fill"
         for name, gdf in layers.items()
@@ -945,6 +855,7 @@ def _styles(
             "served": pick(lang, "有居家养老服务设施", "served"),
             "unserved": pick(lang, "附近无居家养老服务设施", "not served"),
             "site": pick(lang, "建议新建养老服务设施", "proposed site"),
+            **{f"load_{k}": of(v, lang).format(a=f"{area:g}") for k, v in LOAD_TEXT.items()},
         },
     )
 

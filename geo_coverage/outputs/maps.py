@@ -29,9 +29,9 @@ from ..assess.indicators import format_target, format_value
 from ..assess.verdicts import Assessment
 from ..coords import WGS84, wgs84_to_gcj02
 from ..standards import FACILITY_TYPES
-from ..text import MAP_TEXT, STATUS_TEXT, label_column, of, pick, position
+from ..text import LOAD_TEXT, MAP_TEXT, STATUS_TEXT, label_column, of, pick, position
 from .packed import PackedLayer, data_script, number_layers, packed_layers
-from .palette import STATUS_COLOURS, TYPE_COLOURS
+from .palette import LOAD_COLOURS, STATUS_COLOURS, TYPE_COLOURS
 
 STATUS_MARKS = {
     "pass": ("✔", "#1a9850"),
@@ -174,7 +174,11 @@ def build_map(
     _community_layer(com, language).add_to(fmap)
     if assessment.villages is not None and len(assessment.villages):
         _village_layer(to_display(assessment.villages, gcj02=gcj), language).add_to(fmap)
-    _facility_layer(fac, language, circle).add_to(fmap)
+    area = assessment.standards.area_per_100_households_m2
+    if assessment.service_areas is not None and len(assessment.service_areas):
+        areas = to_display(assessment.service_areas, gcj02=gcj)
+        _service_area_layer(areas, language, area).add_to(fmap)
+    _facility_layer(fac, language, circle, area).add_to(fmap)
     if sites is not None and len(sites):
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
     present = {
@@ -184,13 +188,20 @@ def build_map(
             ("villages", assessment.villages),
             ("townships", assessment.townships),
             ("subdistricts", assessment.subdistricts),
+            ("service_areas", assessment.service_areas),
         )
         if layer is not None and len(layer) > 0
     }
     dots = bool((shapely.get_type_id(assessment.communities.geometry.to_numpy()) == 0).all())
     statuses = set(community_status(assessment.communities))
     legend = _legend_html(
-        fac, language, circle, statuses=statuses, compound_dots=dots, present=present
+        fac,
+        language,
+        circle,
+        statuses=statuses,
+        compound_dots=dots,
+        present=present,
+        area_standard=area,
     )
     _page(fmap).html.add_child(_static_html(legend))
     _page(fmap).html.add_child(
@@ -487,8 +498,10 @@ def _community_layer(com: gpd.GeoDataFrame, language: str) -> PackedLayer:
     )
 
 
-def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float) -> PackedLayer:
-    """All facilities as one packed layer of dots coloured by type, with popups."""
+def _facility_layer(
+    fac: gpd.GeoDataFrame, language: str, care_circle_min: float, area_standard: float
+) -> PackedLayer:
+    """All facilities as one packed layer of dots coloured by type, with popups (load too)."""
     pos = position(language)
     types = fac["type"].tolist()
     kinds = list(dict.fromkeys(types))
@@ -512,9 +525,23 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float
         .tolist(),
         "beds": fac["beds"].map(lambda b: f"{b:.0f}" if pd.notna(b) else "—").tolist(),
         "within": fac.get("households_within", pd.Series(0, index=fac.index)).astype(int).tolist(),
+        "served": fac["served_households"].astype(int).tolist(),
+        "served_m2": fac["served_m2_per_100hh"]
+        .map(lambda a: f"{a:.1f} ㎡" if pd.notna(a) else "—")
+        .tolist(),
+        "load": [_load_text(k, language, area_standard) for k in fac["load_status"]],
     }
     within = _t("within", language).format(c=f"{care_circle_min:g}")
-    labels = ["", _t("type", language), _t("floor_area", language), _t("beds", language), within]
+    labels = [
+        "",
+        _t("type", language),
+        _t("floor_area", language),
+        _t("beds", language),
+        within,
+        _t("served_households", language),
+        _t("served_m2", language),
+        _t("load", language),
+    ]
     return PackedLayer(
         fac.geometry.to_numpy(),
         [kinds.index(t) for t in types],
@@ -524,6 +551,53 @@ def _facility_layer(fac: gpd.GeoDataFrame, language: str, care_circle_min: float
         columns=columns,
         tooltip="name",
         shrink=(1.0, 0.6, 0.35),  # below the compounds' dots at city scale
+    )
+
+
+def _load_text(status: str, language: str, area_standard: float) -> str:
+    """A facility's load in words ("" for facilities outside the care circle's types)."""
+    if not status:
+        return "—"
+    return of(LOAD_TEXT[status], language).format(a=f"{area_standard:g}")
+
+
+def _service_area_layer(
+    areas: gpd.GeoDataFrame, language: str, area_standard: float
+) -> PackedLayer:
+    """Each care facility's 责任区 (its compounds, merged) coloured by its load; off at first."""
+    statuses = list(LOAD_COLOURS)
+    styles = [
+        {
+            "color": LOAD_COLOURS[k],
+            "weight": 1.5,
+            "fillColor": LOAD_COLOURS[k],
+            "fillOpacity": 0.25,
+        }
+        for k in statuses
+    ]
+    columns = {
+        "name": areas["name"].astype(str).tolist(),
+        "served": areas["served_households"].astype(int).tolist(),
+        "served_m2": areas["served_m2_per_100hh"]
+        .map(lambda a: f"{a:.1f} ㎡" if pd.notna(a) else "—")
+        .tolist(),
+        "load": [_load_text(k, language, area_standard) for k in areas["load_status"]],
+    }
+    labels = [
+        "",
+        _t("served_households", language),
+        _t("served_m2", language),
+        _t("load", language),
+    ]
+    return PackedLayer(
+        areas.geometry.to_numpy(),
+        [statuses.index(k) for k in areas["load_status"]],
+        styles,
+        name=_t("service_areas", language),
+        show=False,
+        fields=list(zip(columns, labels, strict=True)),
+        columns=columns,
+        tooltip="name",
     )
 
 
@@ -558,6 +632,7 @@ def _legend_html(
     statuses: set[str],
     compound_dots: bool = False,
     present: set[str] | frozenset[str] = frozenset(),
+    area_standard: float = 20.0,
 ) -> str:
     """The legend: statuses, facility types and the layers ``present`` (sites, villages, …)."""
     pos = position(language)
@@ -597,6 +672,14 @@ def _legend_html(
             f"{_esc(_t(key, language))}</div>"
             for key, colour in (("village_served", "#1a9850"), ("village_unserved", "#d73027"))
         ]
+    if "service_areas" in present:
+        area = _t("service_area", language)
+        for key in ("ok", "overloaded"):
+            text = of(LOAD_TEXT[key], language).format(a=f"{area_standard:g}")
+            items.append(
+                f"<div><span class='gc-box' style='background:{LOAD_COLOURS[key]};opacity:.5'>"
+                f"</span>{_esc(area)}: {_esc(text)}</div>"
+            )
     if "sites" in present:
         items.append(
             "<div><span class='gc-box' style='background:#5e3c99'></span>"

@@ -37,3 +37,11 @@ NO_CENTRE = "#d73027"
 """Outline of a subdistrict or township lacking its centre."""
 SITE = "#5e3c99"
 """Proposed new sites."""
+
+LOAD_COLOURS: dict[str, str] = {
+    "ok": "#4575b4",
+    "overloaded": "#d73027",
+    "unused": "#bdbdbd",
+    "no_data": "#bdbdbd",
+}
+"""Service areas by their facility's load: blue within the standard, red overloaded."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from .palette import BAND_COLOURS, NO_CENTRE, SITE, STATUS_COLOURS, TYPE_COLOURS
+from .palette import BAND_COLOURS, LOAD_COLOURS, NO_CENTRE, SITE, STATUS_COLOURS, TYPE_COLOURS
 
 QGIS_VERSION = "3.28.0-Firenze"
 """The QGIS version the styles are written for (QGIS 3.x reads them)."""
@@ -193,7 +193,8 @@ def layer_styles(
     bands_min
         The care circle's bands, minutes.
     texts
-        Labels: ``minutes``, ``no_centre``, ``has_centre``, ``served``, ``unserved``, ``site``.
+        Labels: ``minutes``, ``no_centre``, ``has_centre``, ``served``, ``unserved``, ``site``
+        and ``load_<status>`` for each facility load.
 
     Returns
     -------
@@ -205,6 +206,12 @@ def layer_styles(
     for name in ("communities", "gaps"):
         if name in kinds:
             styles[name] = categorized("status", kinds[name], statuses)
+    if "service_areas" in kinds:
+        styles["service_areas"] = categorized(
+            "load_status",
+            kinds["service_areas"],
+            [(k, c, texts.get(f"load_{k}", k)) for k, c in LOAD_COLOURS.items()],
+        )
     if "facilities" in kinds:
         styles["facilities"] = categorized(
             "type", "marker", [(k, c, type_labels[k]) for k, c in TYPE_COLOURS.items()]

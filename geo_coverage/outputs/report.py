@@ -34,10 +34,20 @@ from ..assess.indicators import format_target, format_value
 from ..assess.verdicts import Assessment
 from ..siting import SitingResult
 from ..standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
-from ..text import REPORT_TEXT, STATUS_TEXT, label_column, of, pick, position
+from ..text import (
+    LOAD_COLUMNS,
+    LOAD_NOTE,
+    REPORT_TEXT,
+    STATUS_TEXT,
+    label_column,
+    of,
+    pick,
+    position,
+)
 from .figures import bar_chart, overview_figure, sites_figure
 from .maps import community_status, status_labels
 from .palette import STATUS_COLOURS
+from .tables import load_table
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -375,6 +385,7 @@ def _section_places(doc: Document, r: ReportInputs) -> None:
                 for t in a.townships.to_dict(orient="records")
             ],
         )
+    _facility_loads(doc, r)
     if a.villages is not None and len(a.villages):
         doc.add_heading(_t("s3_villages", lang), level=2)
         yes, no = _t("yes", lang), _t("no", lang)
@@ -391,6 +402,41 @@ def _section_places(doc: Document, r: ReportInputs) -> None:
                 for v in a.villages.to_dict(orient="records")
             ],
         )
+
+
+def _facility_loads(doc: Document, r: ReportInputs) -> None:
+    """设施服务负荷: how service areas are drawn, then the care facilities, heaviest first."""
+    lang, a = r.language, r.assessment
+    fac = a.facilities
+    if not (fac["load_status"] != "").any():
+        return
+    s = a.standards
+    area, circle = f"{s.area_per_100_households_m2:g}", f"{s.care_circle_min:g}"
+    doc.add_heading(_t("s3_loads", lang), level=2)
+    doc.add_paragraph(of(LOAD_NOTE, lang).format(c=circle, a=area))
+    table = load_table(
+        fac,
+        area_standard=s.area_per_100_households_m2,
+        care_circle_min=s.care_circle_min,
+        language=lang,
+    ).iloc[:-1]  # the note row: said above
+    overloaded = int((fac["load_status"] == "overloaded").sum())
+    key = "loads_overloaded" if overloaded else "loads_none"
+    doc.add_paragraph(_t(key, lang, n=overloaded, a=area))
+    shown = ["name", "type_label", "served_households", "served_m2_per_100hh", "load"]
+    pos = position(lang)
+    headers = [LOAD_COLUMNS[c][pos] for c in shown]
+    rows = [
+        [
+            row[headers[0]],
+            row[headers[1]],
+            f"{row[headers[2]]:,.0f}",
+            "—" if pd.isna(row[headers[3]]) else f"{row[headers[3]]:.1f}",
+            row[headers[4]],
+        ]
+        for row in table.head(20).to_dict(orient="records")
+    ]
+    _table(doc, headers, rows, [4.5, 2.8, 2.4, 3.0, 3.3])
 
 
 def _section_overview(doc: Document, r: ReportInputs) -> None:

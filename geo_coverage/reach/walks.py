@@ -282,6 +282,9 @@ class Reach:
     centre_health_m
         Each subdistrict centre's walk to the nearest health facility, metres (inf for
         the other facilities, and where no health facility is within the search).
+    served_by
+        Each origin's serving facility (责任区): the care-circle facility it walks to
+        soonest within the circle (``SERVICE_TIE_RULE``), -1 where none is within it.
     findings
         Points beyond the step-off cap (with ``far_points: flag``), each located.
     """
@@ -297,6 +300,7 @@ class Reach:
     step_off_m: float
     facility_types: NDArray[np.object_]
     centre_health_m: NDArray[np.float64]
+    served_by: NDArray[np.int64]
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -355,6 +359,49 @@ def search_group(
     return GroupReach(
         members, nodes, dist, np.where(nearest >= 0, members[np.clip(nearest, 0, None)], -1)
     )
+
+
+SERVICE_TIE_RULE = (
+    "each compound entrance is served by the care-circle facility it walks to soonest; "
+    "walks equal to 0.1 m go to the facility listed first in the facility file"
+)
+"""How the service areas (责任区) are drawn, in words for the outputs' notes."""
+
+
+def serving_facility(
+    pairs: pd.DataFrame,
+    types: NDArray[np.object_],
+    care_types: tuple[str, ...],
+    n_origins: int,
+) -> NDArray[np.int64]:
+    """Each origin's serving facility among the ``care_types`` pairs within the circle.
+
+    Parameters
+    ----------
+    pairs
+        ``source`` (facility row), ``point`` (origin) and ``distance_m``: every pair
+        within the care circle.
+    types
+        Each facility's type.
+    care_types
+        The types that count for the care circle.
+    n_origins
+        How many origins there are.
+
+    Returns
+    -------
+    numpy.ndarray
+        The facility row serving each origin (``SERVICE_TIE_RULE``), -1 for none.
+    """
+    source = pairs["source"].to_numpy(dtype=np.int64)
+    care = np.isin(types[source], care_types) if len(source) else np.zeros(0, dtype=bool)
+    source, point = source[care], pairs["point"].to_numpy(dtype=np.int64)[care]
+    walk_dm = np.round(pairs["distance_m"].to_numpy(dtype=float)[care] * 10.0)
+    order = np.lexsort((source, walk_dm, point))  # by origin, then walk, then file order
+    first = order[np.r_[True, point[order][1:] != point[order][:-1]]] if len(order) else order
+    served_by = np.full(n_origins, -1, dtype=np.int64)
+    served_by[point[first]] = source[first]
+    return served_by
 
 
 def reach_city(
@@ -430,6 +477,9 @@ def reach_city(
         for key in facility_groups(standards, types)
     }
     catchment = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
+    served_by = serving_facility(
+        catchment, types, standards.care_circle_types, len(origins.snapped)
+    )
     catchment["community"] = origins.community[catchment["point"].to_numpy()]
     catchment["weight"] = origins.weight[catchment["point"].to_numpy()]
     catchment = catchment.groupby(["source", "community"], as_index=False)["weight"].sum()
@@ -452,5 +502,6 @@ def reach_city(
         step_off_m=snap_limit_m,
         facility_types=types,
         centre_health_m=centre_health_m,
+        served_by=served_by,
         findings=tuple(findings),
     )
