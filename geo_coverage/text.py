@@ -304,3 +304,28 @@ LOAD_NOTE: tuple[str, str] = (
     "facility with less than {a} m² per 100 households of its area is overloaded.",
 )
 """How service areas and load are drawn, for the sheet, the report and the map."""
+
+
+# ---- geo-coverage compare: progress between two runs ------------------------------------
+PROGRESS_COLUMNS: dict[str, tuple[str, str]] = {
+    "label": ("指标", "indicator"),
+    "old": ("上期", "before"),
+    "new": ("本期", "now"),
+    "change": ("变化", "change"),
+    "target": ("目标（年份、层级）", "target (year, level)"),
+    "status": ("本期评判", "verdict now"),
+    "progress": ("进展", "progress"),
+}
+"""The progress table of ``geo-coverage compare``."""
+
+PROGRESS_TEXT: dict[str, tuple[str, str]] = {
+    "met": ("已达标", "met"),
+    "improving": ("未达标，向目标推进", "not met, improving"),
+    "unchanged": ("未达标，无变化", "not met, unchanged"),
+    "worsening": ("未达标，偏离目标", "not met, worsening"),
+    "not_met": ("未达标（上期无数值）", "not met (no earlier value)"),
+    "no_target": ("无目标（文件未设定）", "no target set"),
+    "no_data": ("未提供数据", "no data"),
+    "total": ("按上级合计评判", "judged on the total"),
+}
+"""Where an indicator stands between two runs (``apps.compare.on_track``)."""

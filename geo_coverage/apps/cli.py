@@ -27,6 +27,7 @@ examples:
   geo-coverage validate configs/my.yaml   check a config and its layers, write nothing
   geo-coverage run configs/my.yaml        assess a city; outputs go to maps/<slug>/
   geo-coverage batch configs/*.yaml       many cities on Dask, one combined scorecard
+  geo-coverage compare maps/a-2024 maps/a  this year against last: progress and changes
   geo-coverage serve                      the 规划工作台 web page: upload, map columns, run
 
 outputs (in maps/<slug>/):
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="city config YAML")
     p.set_defaults(func=_cmd_validate)
     _add_batch(sub)
+    _add_compare(sub)
     p = sub.add_parser(
         "profiles",
         help="list every standards profile: each threshold, its year, level and source",
@@ -270,6 +272,34 @@ def _add_batch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", default="maps/batch", help="folder for the combined outputs")
     p.add_argument("--language", choices=["zh", "en"], default="zh")
     p.set_defaults(func=_cmd_batch)
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    """``geo-coverage compare``: progress between two runs of one place."""
+    p = sub.add_parser(
+        "compare",
+        help="compare two runs of a place (年度监测 / 中期评估): progress table and changes",
+        description="Compare two output folders of the same place, e.g. last year's and this "
+        "year's run: per indicator the old and new value, the change, the target with its "
+        "year and level and whether the place is on track (progress.xlsx, progress.md), the "
+        "compounds whose status changed (progress_changes.csv) and a map of them "
+        "(progress_map.html). Two runs of different places, profiles or thresholds are "
+        "refused, naming the difference.",
+    )
+    p.add_argument("old", help="the earlier run's output folder, e.g. maps/demo-2024")
+    p.add_argument("new", help="the later run's output folder, e.g. maps/demo")
+    p.add_argument("--output", help="folder for the comparison (default: <new>-progress)")
+    p.add_argument("--language", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=_cmd_compare)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_runs
+
+    new = Path(args.new)
+    out = Path(args.output) if args.output else new.parent / f"{new.name}-progress"
+    compare_runs(args.old, new, out, language=args.language)
+    return 0
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:

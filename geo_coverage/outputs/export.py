@@ -34,7 +34,7 @@ from ..coords import WGS84
 from ..reach.isochrones import TravelTimes, for_display
 from ..results import Result
 from ..siting import SitingResult
-from ..standards import FACILITY_TYPES
+from ..standards import FACILITY_TYPES, THRESHOLD_KEYS, Standards
 from ..text import (
     LOAD_TEXT,
     REPORT_TEXT,
@@ -69,6 +69,11 @@ OUTPUT_NAMES = frozenset(
         "report.docx",
         "report.pdf",
         BATCH_STAMP,
+        # geo-coverage compare
+        "progress.xlsx",
+        "progress.md",
+        "progress_changes.csv",
+        "progress_map.html",
     }
 )
 """Every file a run (or the batch runner) writes into a city's output folder."""
@@ -450,14 +455,23 @@ def scorecard_json(
     city: str,
     profile: str,
     warnings: tuple[Finding, ...] = (),
+    standards: Standards | None = None,
 ) -> str:
-    """The scorecard as strict JSON (stable key order, for diffing runs; no data is null)."""
+    """The scorecard as strict JSON (stable key order, for diffing runs; no data is null).
+
+    With ``standards``, every threshold the run applied is recorded too (``thresholds``),
+    so two runs can be told apart before they are compared (``geo-coverage compare``).
+    """
     records = [
         {k: json_value(v) for k, v in row.items()} for row in scorecard.to_dict(orient="records")
     ]
-    payload = {
+    payload: dict[str, object] = {
         "city": city,
         "profile": profile,
+    }
+    if standards is not None:
+        payload["thresholds"] = threshold_values(standards)
+    payload |= {
         "indicators": records,
         "warnings": [
             {"file": w.file, "row": w.row, "column": w.column, "message": w.message}
@@ -465,6 +479,16 @@ def scorecard_json(
         ],
     }
     return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def threshold_values(standards: Standards) -> dict[str, object]:
+    """Every threshold and place setting of a run, as JSON values (tuples as lists)."""
+    values: dict[str, object] = {}
+    for key in (*THRESHOLD_KEYS, "place_level", "population_year", "population_elderly"):
+        value = getattr(standards, key)
+        values[key] = list(value) if isinstance(value, tuple) else json_value(value)
+    values["population_growth"] = json_value(standards.population_growth)
+    return values
 
 
 def scorecard_markdown(
@@ -626,7 +650,13 @@ def _write_tables(
     stage.save(
         "scorecard.json",
         save_text,
-        scorecard_json(card, city=config.city, profile=profile, warnings=warnings),
+        scorecard_json(
+            card,
+            city=config.city,
+            profile=profile,
+            warnings=warnings,
+            standards=assessment.standards,
+        ),
     )
     stage.save(
         "scorecard.md",

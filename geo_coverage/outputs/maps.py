@@ -852,6 +852,110 @@ def map_html(fmap: object, *, offline: bool = True) -> str:
     return page.replace("<head>", "<head>\n" + assets, 1)
 
 
+def changes_map(
+    changes: gpd.GeoDataFrame,
+    *,
+    city: str,
+    language: str = "zh",
+    context: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """The compounds whose status changed between two runs, coloured by their status now.
+
+    Parameters
+    ----------
+    changes
+        ``apps.compare.changed_compounds``: ``name``, ``old_status``, ``new_status``
+        (statuses in words or "" where absent) and geometry in WGS84.
+    city
+        The place, for the title.
+    language
+        {"zh", "en"}
+    context
+        Every compound of the new run (WGS84), drawn faintly underneath, or None.
+
+    Returns
+    -------
+    folium.Map
+        The changed compounds as one packed layer (a compound gone from the new run is
+        grey) over the others, with a legend of the statuses now.
+    """
+    shown = [g for g in (changes, context) if g is not None and len(g)]
+    bounds = np.array([g.total_bounds for g in shown]) if shown else np.array([[0, 0, 0, 0]])
+    fmap = _empty_map(bounds, "none", None)
+    if context is not None and len(context):
+        PackedLayer(
+            context.geometry.to_numpy(),
+            [0] * len(context),
+            [{"color": "#999999", "weight": 0.6, "fillColor": "#dddddd", "fillOpacity": 0.4}],
+            name=pick(language, "全部小区（本期）", "All compounds (now)"),
+            interactive=False,
+        ).add_to(fmap)
+    keys = [*STATUS_COLOURS, ""]
+    styles = [
+        {
+            "color": STATUS_COLOURS.get(k, "#bdbdbd"),
+            "weight": 1.5,
+            "fillColor": STATUS_COLOURS.get(k, "#bdbdbd"),
+            "fillOpacity": 0.7,
+            "radius": 6,
+        }
+        for k in keys
+    ]
+    words = {k: _esc(v[position(language)]) for k, v in change_words().items()}
+    columns = {
+        "name": changes["name"].astype(str).tolist(),
+        "old": [words.get(s, "—") for s in changes["old_status"]],
+        "new": [words.get(s, "—") for s in changes["new_status"]],
+    }
+    title = pick(language, f"{city}：状态变化的小区", f"{city}: compounds that changed")
+    if len(changes):
+        PackedLayer(
+            changes.geometry.to_numpy(),
+            [keys.index(s) if s in keys else len(keys) - 1 for s in changes["new_status"]],
+            styles,
+            name=title,
+            fields=[
+                ("name", ""),
+                ("old", pick(language, "上期", "before")),
+                ("new", pick(language, "本期", "now")),
+            ],
+            columns=columns,
+            tooltip="name",
+        ).add_to(fmap)
+    note = pick(
+        language,
+        f"{city}：{len(changes)} 个小区状态变化（颜色为本期状态，灰色为本期已无此小区）",
+        f"{city}: {len(changes)} compounds changed (coloured by their status now; grey: gone)",
+    )
+    entries = "".join(
+        f"<div><span style='display:inline-block;width:12px;height:12px;margin-right:6px;"
+        f"background:{STATUS_COLOURS[k]}'></span>{_esc(words[k])}</div>"
+        for k in STATUS_COLOURS
+        if k in set(changes["new_status"])
+    )
+    _page(fmap).html.add_child(
+        _static_html(
+            "<div class='gc-panel' style='position:fixed;z-index:9999;background:#fff;"
+            f"top:10px;left:60px;max-width:480px;padding:8px;font:13px sans-serif'>{_esc(note)}"
+            f"{entries}</div>"
+        )
+    )
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def change_words() -> dict[str, tuple[str, str]]:
+    """A compound status in words without the minutes (the runs share their circle)."""
+    return {
+        "ok": ("服务圈内且面积达标", "within the circle, area met"),
+        "covered": ("服务圈内（面积未提供数据）", "within the circle (no area data)"),
+        "short_area": ("服务圈内但面积不足", "within the circle, area short"),
+        "outside": ("不在服务圈内", "outside the circle"),
+        "unassessed": ("无法评估", "not assessed"),
+        "no_households": ("户数未提供数据", "households not given"),
+    }
+
+
 class IndexPlace(Protocol):
     """What the index map reads of each place of a batch (``batch.CityOutcome``)."""
 
