@@ -351,6 +351,26 @@ class SitingConfig(_Strict):
     )
 
 
+class ScenarioConfig(_Strict):
+    """A plan to test: facilities to build or close, new estates, changed households."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60)] = Field(
+        description="what the plan is called in the outputs, e.g. 东风街道新建两站"
+    )
+    facilities: FacilityLayerConfig | None = Field(
+        None, description="planned facilities: a layer like layers.facilities"
+    )
+    closed: list[str] = Field(
+        default_factory=list, description="ids of existing facilities the plan closes"
+    )
+    communities: LayerConfig | None = Field(
+        None, description="planned compounds (new estates with households): like layers.communities"
+    )
+    households: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="compound id -> its households under the plan"
+    )
+
+
 class OutputConfig(_Strict):
     """Where and how results are written."""
 
@@ -411,6 +431,9 @@ class CityConfig(_Strict):
     layers: LayersConfig
     standard: StandardConfig = Field(default_factory=StandardConfig)
     siting: SitingConfig | None = Field(None, description="propose new sites (omit to skip)")
+    scenarios: list[ScenarioConfig] = Field(
+        default_factory=list, description="plans to test against today, compared and ranked"
+    )
     outputs: OutputConfig = Field(default_factory=OutputConfig)
     source_file: Path | None = Field(None, exclude=True)
     given_paths: dict[str, str] = Field(default_factory=dict, exclude=True)
@@ -506,6 +529,8 @@ def _resolve_paths(
             else:
                 out[key] = _resolve_paths(value, base, keys, given)
         return out
+    if isinstance(data, list):  # e.g. the scenarios, each with its own layers
+        return [_resolve_paths(item, base, keys, given) for item in data]
     return data
 
 

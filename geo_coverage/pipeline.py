@@ -22,6 +22,7 @@ from .outputs import export
 from .reach.isochrones import travel_times
 from .reach.walks import Reach, reach_city
 from .results import Result
+from .scenarios import ScenarioResult, run_scenarios, scenario_layers
 from .siting import SitingResult, propose_sites
 from .utils import log, timed
 
@@ -96,10 +97,22 @@ def run(
     if config.siting is not None:
         with stage("siting"):
             siting = site(config, inputs, reach, assessment)
+    plans: tuple[ScenarioResult, ...] = ()
+    if config.scenarios:
+        with stage("scenarios"):
+            plans = run_scenarios(config, inputs.layers, inputs.network, assessment)
     isochrones = gpd.GeoDataFrame(times.isochrones, geometry="geometry", crs=inputs.network.crs)
     found = _warnings(config, inputs, assessment)
     result = Result(
-        assessment, isochrones, inputs.network, siting, inputs.quality, (), found, times
+        assessment,
+        isochrones,
+        inputs.network,
+        siting,
+        inputs.quality,
+        (),
+        found,
+        times,
+        scenarios=plans,
     )
     if write:
         with stage("outputs"):
@@ -162,4 +175,6 @@ def validate(config: CityConfig) -> Validation:
     """
     inputs = prepare(config)
     reach = reach_of(config, inputs)
+    for number, scenario in enumerate(config.scenarios):  # each plan's files checked too
+        scenario_layers(inputs.layers, scenario, config, number)
     return Validation(inputs.layers, inputs.network, (*inputs.warnings, *reach.findings))

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .assess.verdicts import Assessment
     from .network.streets import WalkNetwork
     from .reach.isochrones import TravelTimes
+    from .scenarios import ScenarioResult
     from .siting import SitingResult
 
 
@@ -43,6 +44,8 @@ class Result:
     timings
         Wall seconds per stage (inputs and network, assessment, isochrones, siting,
         outputs).
+    scenarios
+        Each plan of ``config.scenarios``, assessed (``scenarios.ScenarioResult``).
     """
 
     assessment: Assessment
@@ -54,3 +57,4 @@ class Result:
     warnings: tuple[Finding, ...] = ()
     travel_times: TravelTimes | None = None
     timings: dict[str, float] | None = None
+    scenarios: tuple[ScenarioResult, ...] = ()

@@ -329,3 +329,30 @@ PROGRESS_TEXT: dict[str, tuple[str, str]] = {
     "total": ("按上级合计评判", "judged on the total"),
 }
 """Where an indicator stands between two runs (``apps.compare.on_track``)."""
+
+
+# ---- scenarios: plans tested against today ----------------------------------------------
+RANKING_COLUMNS: dict[str, tuple[str, str]] = {
+    "rank": ("排序", "rank"),
+    "name": ("方案", "plan"),
+    "targets_met": ("达标指标数", "targets met"),
+    "households_share": ("服务圈住户覆盖率", "households in the care circle"),
+    "households_change": ("覆盖率变化", "change"),
+    "area_added_m2": ("新增建筑面积（㎡）", "floor area added (m²)"),
+    "compounds_changed": ("状态变化小区数", "compounds changed"),
+}
+"""The ranking of plans (``scenarios.ranking``)."""
+
+SCENARIO_TEXT: dict[str, tuple[str, str]] = {
+    "today": ("现状", "today"),
+    "ranking": ("方案排序", "ranking"),
+    "rule": (
+        "排序规则：达标指标多者在前；其次服务圈住户覆盖率高者在前；再次新增建筑面积少者在前。",
+        "Ranked by targets met, then households in the care circle, then less floor area added.",
+    ),
+    "plan": ("方案", "plan"),
+    "planned": ("规划设施", "planned facility"),
+    "changes": ("变化小区", "changes"),
+    "title": ("方案对比", "Plans compared"),
+}
+"""Words of the scenario outputs (``scenarios.xlsx``, the map's plan layers, the report)."""

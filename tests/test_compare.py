@@ -16,9 +16,10 @@ import pytest
 
 from geo_coverage import ConfigError
 from geo_coverage.apps import cli
-from geo_coverage.apps.compare import compare_runs, on_track, progress_table, read_run
+from geo_coverage.apps.compare import compare_runs, read_run
 from geo_coverage.assess.indicators import format_value
 from geo_coverage.coords import wgs84_to_gcj02
+from geo_coverage.outputs.tables import on_track, progress_table
 from geo_coverage.pipeline import run
 from tests.test_trust import edit_config, edit_facilities
 
@@ -121,7 +122,7 @@ def test_met_no_target_and_no_data_are_said_as_such():
 
 def test_english_progress_table(demo_result):
     record = read_run(demo_result.outputs[0].parent)
-    table = progress_table(record, record, language="en")
+    table = progress_table(record.indicators, record.indicators, language="en")
     assert list(table.columns) == [
         "indicator",
         "before",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_coverage.outputs.maps import community_status
+from geo_coverage.assess.verdicts import community_status
 from geo_coverage.pipeline import run
 from tests.test_trust import edit_communities, edit_config, edit_facilities, strict_json
 

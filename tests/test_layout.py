@@ -16,7 +16,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "geo_coverage"
 FOUNDATIONS = ("_errors", "settings", "text", "utils", "coords", "standards", "config", "results")
 """What every stage may use; they use no stage (``results`` names stage types for checkers)."""
 
-STAGES = ("inputs", "network", "reach", "assess", "siting", "outputs", "pipeline", "apps")
+STAGES = (
+    "inputs",
+    "network",
+    "reach",
+    "assess",
+    "siting",
+    "scenarios",
+    "outputs",
+    "pipeline",
+    "apps",
+)
 """The stages in the order a run goes through them; each imports only those before it."""
 
 

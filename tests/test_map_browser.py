@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_coverage.outputs.maps import STATUS_COLOURS, community_status
+from geo_coverage.assess.verdicts import community_status
+from geo_coverage.outputs.palette import STATUS_COLOURS
 from geo_coverage.pipeline import run
 from geo_coverage.text import MAP_TEXT as TEXT
 

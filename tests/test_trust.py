@@ -199,7 +199,7 @@ def test_blank_required_cells_are_located_errors(demo_copy, capsys):
 
 def test_households_empty_zero_or_unknown_make_that_compound_no_data(demo_copy):
     """A real crawl (安居客) has 总户数 0 where the count is unknown: no data, not 0 households."""
-    from geo_coverage.outputs.maps import community_status
+    from geo_coverage.assess.verdicts import community_status
 
     def unknown(features):
         features[0]["properties"]["户数"] = 0
@@ -504,7 +504,7 @@ def test_missing_columns_give_no_data_not_fail(demo_copy):
     assert len(no_data) == 4 and all(i["measured"] is None for i in no_data)
     md = (folder / "scorecard.md").read_text(encoding="utf-8")
     assert md.count("未提供数据") >= 8  # status and measured value of each
-    from geo_coverage.outputs.maps import community_status
+    from geo_coverage.assess.verdicts import community_status
 
     status = community_status(result.assessment.communities)
     assert set(status) <= {"covered", "outside"}

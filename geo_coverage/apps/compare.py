@@ -22,7 +22,6 @@ import geopandas as gpd
 import pandas as pd
 
 from .._errors import ConfigError
-from ..assess.indicators import format_target, format_value
 from ..outputs.export import (
     check_output_folder,
     save_csv,
@@ -31,7 +30,8 @@ from ..outputs.export import (
     staged_folder,
 )
 from ..outputs.maps import change_words, changes_map, map_html
-from ..text import PROGRESS_COLUMNS, PROGRESS_TEXT, STATUS_TEXT, label_column, of, pick
+from ..outputs.tables import changes_table, progress_table
+from ..text import of, pick
 from ..utils import log
 
 
@@ -124,70 +124,6 @@ def differences(old: RunRecord, new: RunRecord) -> list[str]:
     return found
 
 
-def progress_table(old: RunRecord, new: RunRecord, *, language: str = "zh") -> pd.DataFrame:
-    """Per indicator of the new run: old and new value, change, target and whether on track.
-
-    Parameters
-    ----------
-    old, new
-        The two runs (``differences`` is empty).
-    language
-        {"zh", "en"}
-
-    Returns
-    -------
-    pandas.DataFrame
-        Headers in ``language`` (``text.PROGRESS_COLUMNS``); values as the scorecard
-        prints them, the change in percentage points for shares.
-    """
-    before = old.indicators.set_index("indicator")
-    rows = []
-    for row in new.indicators.to_dict(orient="records"):
-        was = before.loc[row["indicator"]].to_dict() if row["indicator"] in before.index else None
-        rows.append(
-            {
-                "label": row[label_column(language)],
-                "old": "—" if was is None else format_value(was["measured"], was["unit"]),
-                "new": format_value(row["measured"], row["unit"]),
-                "change": _change(was, row, language),
-                "target": format_target(row, language=language),
-                "status": of(STATUS_TEXT[row["status"]], language),
-                "progress": of(PROGRESS_TEXT[on_track(was, row)], language),
-            }
-        )
-    table = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
-    return table.rename(columns={k: of(v, language) for k, v in PROGRESS_COLUMNS.items()})
-
-
-def on_track(old: dict | None, new: dict) -> str:
-    """Where an indicator stands: met, improving, unchanged, worsening (or no target/data).
-
-    Judged on the new run's status; a target not yet met is improving when the value
-    moved towards it since the old run (down for lower-is-better indicators).
-    """
-    status = new["status"]
-    if status in ("pass", "no_target", "no_data", "total"):
-        return {"pass": "met", "no_target": "no_target", "no_data": "no_data"}.get(status, "total")
-    if old is None or old.get("measured") is None or new.get("measured") is None:
-        return "not_met"
-    delta = float(new["measured"]) - float(old["measured"])
-    if new.get("lower_is_better"):
-        delta = -delta
-    if abs(delta) < 1e-9:
-        return "unchanged"
-    return "improving" if delta > 0 else "worsening"
-
-
-def _change(old: dict | None, new: dict, language: str) -> str:
-    """The change of a value between two runs, as the scorecard prints it."""
-    if old is None or old.get("measured") is None or new.get("measured") is None:
-        return "—"
-    delta = float(new["measured"]) - float(old["measured"])
-    if new["unit"] == "share":
-        return f"{100 * delta:+.1f} " + pick(language, "个百分点", "pp")
-    return ("+" if delta >= 0 else "") + format_value(delta, new["unit"])
-
-
 def changed_compounds(old: RunRecord, new: RunRecord) -> gpd.GeoDataFrame:
     """The compounds whose status changed between the runs, or that appeared or went.
 
@@ -261,9 +197,11 @@ def compare_runs(
             + ". Run both with the same config thresholds (or compare runs of one place)"
         )
         raise ConfigError(msg)
-    table = progress_table(old, new, language=language)
+    table = progress_table(old.indicators, new.indicators, language=language)
     changes = changed_compounds(old, new)
-    shown = _changes_table(changes, language)
+    words = {k: of(v, language) for k, v in change_words().items()}
+    periods = (pick(language, "上期状态", "before"), pick(language, "本期状态", "now"))
+    shown = changes_table(changes, words, periods=periods, language=language)
     out = Path(out_folder)
     check_output_folder(out)
     names = ["progress.xlsx", "progress.md", "progress_changes.csv", "progress_map.html"]
@@ -283,21 +221,6 @@ def compare_runs(
     for path in written:
         log(f"wrote {path}")
     return written
-
-
-def _changes_table(changes: gpd.GeoDataFrame, language: str) -> pd.DataFrame:
-    """The changed compounds with their statuses in words ("—" where absent)."""
-    words = {k: of(v, language) for k, v in change_words().items()}
-    frame = changes.drop(columns="geometry").copy()
-    for col in ("old_status", "new_status"):
-        frame[col] = [words.get(s, "—") for s in frame[col]]
-    heads = {
-        "id": pick(language, "编号", "id"),
-        "name": pick(language, "小区名称", "compound"),
-        "old_status": pick(language, "上期状态", "before"),
-        "new_status": pick(language, "本期状态", "now"),
-    }
-    return frame.rename(columns=heads)
 
 
 def _markdown(
@@ -333,7 +256,5 @@ __all__ = [
     "changed_compounds",
     "compare_runs",
     "differences",
-    "on_track",
-    "progress_table",
     "read_run",
 ]

@@ -54,6 +54,15 @@ FACILITIES = (
     ("F11", "东郊苏木养老服务中心", "乡镇养老服务中心", 5420.0, 930.0, 1500, 30, 12),
 )
 
+# plans to test (config scenarios): two stations in 东风街道, or one comprehensive centre
+PLANNED_STATIONS = (
+    ("P01", "东风北居家养老服务站", "社区养老服务站", 2020.0, 1480.0, 300, 0, 0),
+    ("P02", "东风南居家养老服务站", "社区养老服务站", 2020.0, 420.0, 300, 0, 0),
+)
+PLANNED_CENTRE = (
+    ("P03", "东风街道综合养老服务中心", "街道综合养老服务中心", 2020.0, 920.0, 900, 30, 10),
+)
+
 # the rural part: a county road east from 人民路 (y = 900) through one township
 COUNTY_ROAD_X = (2400.0, 3600.0, 4600.0, 5400.0, 6400.0)
 TOWNSHIP = ("T1", "东郊苏木", (3000.0, -600.0, 6800.0, 2400.0))
@@ -278,17 +287,17 @@ def _villages() -> str:
     return _feature_collection("villages", features)
 
 
-def _facilities_csv() -> str:
+def _facilities_csv(rows: tuple[tuple, ...] = FACILITIES) -> str:
     """Facilities as an AMap export would give them: GCJ-02 lon/lat, Chinese headers."""
-    xs = np.array([f[3] for f in FACILITIES])
-    ys = np.array([f[4] for f in FACILITIES])
+    xs = np.array([f[3] for f in rows])
+    ys = np.array([f[4] for f in rows])
     lon, lat = wgs84_to_gcj02(*_to_lonlat(xs, ys))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["编号", "名称", "类型", "建筑面积（㎡）", "床位数", "护理型床位数", "经度", "纬度"]
     )
-    for f, lo, la in zip(FACILITIES, lon, lat, strict=True):
+    for f, lo, la in zip(rows, lon, lat, strict=True):
         writer.writerow([f[0], f[1], f[2], f[5], f[6], f[7], f"{lo:.7f}", f"{la:.7f}"])
     return out.getvalue()
 
@@ -317,6 +326,8 @@ def write_demo_city(folder: str | Path) -> list[Path]:
         "villages.geojson": _villages(),
         # UTF-8 with BOM, as Excel on Chinese Windows expects
         "facilities.csv": "\ufeff" + _facilities_csv(),
+        "planned_stations.csv": "\ufeff" + _facilities_csv(PLANNED_STATIONS),
+        "planned_centre.csv": "\ufeff" + _facilities_csv(PLANNED_CENTRE),
     }
     written = []
     for name, text in files.items():

@@ -281,3 +281,22 @@ def priority(com: pd.DataFrame) -> NDArray[np.float64]:
     deficit = com["deficit_m2"].fillna(0).to_numpy()
     deficit_share = np.divide(deficit, required, out=np.zeros(len(com)), where=required > 0)
     return np.round(people * (1 - com["covered_share"].to_numpy()) + people * deficit_share, 1)
+
+
+def community_status(communities: pd.DataFrame) -> np.ndarray:
+    """Status of each community for the map's colours.
+
+    One of 'ok', 'covered' (in the circle, no floor-area data), 'short_area',
+    'outside', 'unassessed' (too far from any walkable street to be assessed) or
+    'no_households' (households empty, 0 or 暂无 in the list: in no share).
+    """
+    covered = communities["covered"].to_numpy(dtype=bool)
+    meets = communities["meets_area"]
+    known = meets.notna().to_numpy()
+    short = known & ~meets.fillna(True).to_numpy(dtype=bool)
+    inside = np.where(short, "short_area", np.where(known, "ok", "covered"))
+    status = np.where(~covered, "outside", inside)
+    if "assessed" in communities:
+        status = np.where(communities["assessed"].to_numpy(dtype=bool), status, "unassessed")
+    no_households = communities["households"].isna().to_numpy()
+    return np.where(no_households, "no_households", status)

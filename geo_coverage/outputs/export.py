@@ -28,26 +28,44 @@ import shapely
 from .. import settings
 from .._errors import ConfigError, Finding, OutputError
 from ..assess.indicators import format_target, format_value
-from ..assess.verdicts import Assessment
+from ..assess.verdicts import Assessment, community_status
 from ..config import CityConfig
 from ..coords import WGS84
 from ..reach.isochrones import TravelTimes, for_display
 from ..results import Result
+from ..scenarios import ranking
 from ..siting import SitingResult
 from ..standards import FACILITY_TYPES, THRESHOLD_KEYS, Standards
 from ..text import (
     LOAD_TEXT,
     REPORT_TEXT,
+    SCENARIO_TEXT,
     SCORECARD_COLUMNS,
     of,
     pick,
     position,
 )
 from ..utils import atomic_path, log
-from .maps import DISPLAY_TOLERANCE_M, build_map, community_status, map_html, status_labels
+from .maps import (
+    DISPLAY_TOLERANCE_M,
+    build_map,
+    change_words,
+    map_html,
+    status_labels,
+)
 from .qgis_styles import layer_styles, raster_ramp
 from .report import ReportInputs, docx_to_pdf, office_command, report_document, save_report
-from .tables import gap_table, load_table, rural_table, scorecard_table, sites_table, warnings_table
+from .tables import (
+    changes_table,
+    gap_table,
+    load_table,
+    progress_table,
+    ranking_table,
+    rural_table,
+    scorecard_table,
+    sites_table,
+    warnings_table,
+)
 
 BATCH_STAMP = ".geo_coverage_stamp.json"
 """The batch runner's record of a city's last run (hash of inputs and tool, outcome)."""
@@ -69,6 +87,8 @@ OUTPUT_NAMES = frozenset(
         "report.docx",
         "report.pdf",
         BATCH_STAMP,
+        "scenarios.xlsx",
+        "scenarios.md",
         # geo-coverage compare
         "progress.xlsx",
         "progress.md",
@@ -612,6 +632,11 @@ def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day:
         if result.network_quality is not None:
             quality = json.dumps(result.network_quality, indent=2) + "\n"
             stage.save("network_quality.json", save_text, quality)
+        if result.scenarios:
+            stage.save(
+                "scenarios.xlsx", save_xlsx, _scenario_sheets(result, config.outputs.language)
+            )
+            stage.save("scenarios.md", save_text, _scenario_markdown(config, result))
         stage.save("map.html", save_text, _map_page(config, result, shown))
         if "docx" in config.outputs.formats or "pdf" in config.outputs.formats:
             report = _report_inputs(config, result, shown, day)
@@ -673,6 +698,58 @@ def _write_tables(
             stage.save("sites.gpkg", save_gpkg, {"sites": siting.sites.to_crs(WGS84)})
 
 
+def _scenario_sheets(result: Result, lang: str) -> dict[str, pd.DataFrame]:
+    """scenarios.xlsx: the plans ranked, then each plan's indicators and changed compounds."""
+    table = ranking_table(ranking(result.assessment, result.scenarios), language=lang)
+    rule = pd.DataFrame(
+        [{table.columns[0]: of(SCENARIO_TEXT["rule"], lang)}], columns=table.columns
+    )
+    sheets = {of(SCENARIO_TEXT["ranking"], lang): pd.concat([table, rule], ignore_index=True)}
+    words = {k: of(v, lang) for k, v in change_words().items()}
+    periods = (of(SCENARIO_TEXT["today"], lang), of(SCENARIO_TEXT["plan"], lang))
+    today = result.assessment.scorecard
+    for number, plan in enumerate(result.scenarios, start=1):
+        label = f"{of(SCENARIO_TEXT['plan'], lang)}{number}"
+        sheets[f"{label} {pick(lang, '指标', 'indicators')}"] = progress_table(
+            today, plan.assessment.scorecard, language=lang, periods=periods
+        )
+        sheets[f"{label} {of(SCENARIO_TEXT['changes'], lang)}"] = changes_table(
+            plan.changed, words, periods=periods, language=lang
+        )
+    return sheets
+
+
+def _scenario_markdown(config: CityConfig, result: Result) -> str:
+    """scenarios.md: the ranking, then what each plan changes, indicator by indicator."""
+    lang = config.outputs.language
+    table = ranking_table(ranking(result.assessment, result.scenarios), language=lang)
+    lines = [
+        f"# {config.city} {of(SCENARIO_TEXT['title'], lang)}",
+        "",
+        of(SCENARIO_TEXT["rule"], lang),
+        "",
+        *_md_table(table),
+    ]
+    for number, plan in enumerate(result.scenarios, start=1):
+        periods = (of(SCENARIO_TEXT["today"], lang), of(SCENARIO_TEXT["plan"], lang))
+        changes = progress_table(
+            result.assessment.scorecard, plan.assessment.scorecard, language=lang, periods=periods
+        )
+        heading = f"{of(SCENARIO_TEXT['plan'], lang)}{number}：{plan.name}"
+        lines += ["", f"## {heading}", "", *_md_table(changes)]
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(table: pd.DataFrame) -> list[str]:
+    """A Markdown table of ``table`` (cells as text, pipes escaped)."""
+    rows = ["| " + " | ".join(str(c) for c in table.columns) + " |"]
+    rows.append("|" + "---|" * len(table.columns))
+    rows += [
+        "| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.itertuples(index=False)
+    ]
+    return rows
+
+
 def _map_page(config: CityConfig, result: Result, shown: gpd.GeoDataFrame) -> str:
     """map.html of a run."""
     fmap = build_map(
@@ -684,6 +761,7 @@ def _map_page(config: CityConfig, result: Result, shown: gpd.GeoDataFrame) -> st
         basemap=config.outputs.basemap,
         tianditu_key=config.outputs.tianditu_key,
         warnings=result.warnings,
+        plans=result.scenarios,
     )
     return map_html(fmap, offline=config.outputs.offline)
 
@@ -706,6 +784,7 @@ def _report_inputs(
         inputs=_input_counts(config, result.assessment),
         network_credit=_network_credit(config, lang),
         streets=result.network.edge_geometry,
+        plans=result.scenarios,
     )
 
 

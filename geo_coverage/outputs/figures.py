@@ -239,7 +239,7 @@ def overview_figure(
     isochrones
         Bands with ``group`` and ``band_min`` in the same CRS, or None.
     status
-        Each compound's status key (``maps.community_status``).
+        Each compound's status key (``assess.verdicts.community_status``).
     status_colours, status_labels
         Colour and legend text per status key.
     labels

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import folium
 import geopandas as gpd
@@ -26,12 +26,15 @@ from jinja2 import Template
 
 from .._errors import Finding
 from ..assess.indicators import format_target, format_value
-from ..assess.verdicts import Assessment
+from ..assess.verdicts import Assessment, community_status
 from ..coords import WGS84, wgs84_to_gcj02
 from ..standards import FACILITY_TYPES
-from ..text import LOAD_TEXT, MAP_TEXT, STATUS_TEXT, label_column, of, pick, position
+from ..text import LOAD_TEXT, MAP_TEXT, SCENARIO_TEXT, STATUS_TEXT, label_column, of, pick, position
 from .packed import PackedLayer, data_script, number_layers, packed_layers
 from .palette import LOAD_COLOURS, STATUS_COLOURS, TYPE_COLOURS
+
+if TYPE_CHECKING:
+    from ..scenarios import ScenarioResult
 
 STATUS_MARKS = {
     "pass": ("✔", "#1a9850"),
@@ -94,26 +97,7 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True).translate(_INERT)
 
 
-def community_status(communities: pd.DataFrame) -> np.ndarray:
-    """Status of each community for the map's colours.
-
-    One of 'ok', 'covered' (in the circle, no floor-area data), 'short_area',
-    'outside', 'unassessed' (too far from any walkable street to be assessed) or
-    'no_households' (households empty, 0 or 暂无 in the list: in no share).
-    """
-    covered = communities["covered"].to_numpy(dtype=bool)
-    meets = communities["meets_area"]
-    known = meets.notna().to_numpy()
-    short = known & ~meets.fillna(True).to_numpy(dtype=bool)
-    inside = np.where(short, "short_area", np.where(known, "ok", "covered"))
-    status = np.where(~covered, "outside", inside)
-    if "assessed" in communities:
-        status = np.where(communities["assessed"].to_numpy(dtype=bool), status, "unassessed")
-    no_households = communities["households"].isna().to_numpy()
-    return np.where(no_households, "no_households", status)
-
-
-def build_map(
+def build_map(  # noqa: PLR0913 - what is drawn, then how (keyword-only display options)
     assessment: Assessment,
     isochrones: gpd.GeoDataFrame | None,
     *,
@@ -123,6 +107,7 @@ def build_map(
     tianditu_key: str | None = None,
     sites: gpd.GeoDataFrame | None = None,
     warnings: tuple[Finding, ...] = (),
+    plans: Sequence[ScenarioResult] = (),
 ) -> folium.Map:
     """Build the Folium map of an assessment.
 
@@ -147,6 +132,8 @@ def build_map(
         Proposed new sites (from ``siting``), drawn as numbered stars, or None.
     warnings
         Warnings that change how the results should be read; listed in the summary panel.
+    plans
+        Plans tested (``scenarios``): one layer each, off at first (``plan_layers``).
 
     Returns
     -------
@@ -181,6 +168,8 @@ def build_map(
     _facility_layer(fac, language, circle, area).add_to(fmap)
     if sites is not None and len(sites):
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
+    for layer in plan_layers(plans, language=language, gcj02=gcj):
+        layer.add_to(fmap)
     present = {
         name
         for name, layer in (
@@ -942,6 +931,63 @@ def changes_map(
     )
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def plan_layers(
+    plans: Sequence[ScenarioResult], *, language: str, gcj02: bool
+) -> list[PackedLayer]:
+    """One layer per plan (off at first): its planned facilities and the compounds it changes.
+
+    Planned facilities are purple dots; changed compounds are coloured by their status
+    under the plan, their popups saying 现状 → 方案.
+    """
+    words = {k: v[position(language)] for k, v in change_words().items()}
+    keys = [*STATUS_COLOURS, "planned"]
+    styles = [
+        {
+            "color": STATUS_COLOURS[k],
+            "weight": 1.5,
+            "fillColor": STATUS_COLOURS[k],
+            "fillOpacity": 0.75,
+            "radius": 6,
+        }
+        for k in STATUS_COLOURS
+    ] + [{"color": "#ffffff", "weight": 2, "fillColor": "#5e3c99", "fillOpacity": 1, "radius": 9}]
+    layers = []
+    for number, plan in enumerate(plans, start=1):
+        changed = to_display(plan.changed, gcj02=gcj02)
+        planned = to_display(plan.planned, gcj02=gcj02) if len(plan.planned) else None
+        geoms = list(changed.geometry.to_numpy())
+        classes = [keys.index(k) if k in keys else 0 for k in changed["new_status"]]
+        names = changed["name"].astype(str).tolist()
+        before = [words.get(k, "—") for k in changed["old_status"]]
+        after = [words.get(k, "—") for k in changed["new_status"]]
+        if planned is not None:
+            geoms += list(planned.geometry.to_numpy())
+            classes += [len(keys) - 1] * len(planned)
+            names += planned["name"].astype(str).tolist()
+            before += ["—"] * len(planned)
+            after += [of(SCENARIO_TEXT["planned"], language)] * len(planned)
+        if not geoms:
+            continue
+        plan_word = of(SCENARIO_TEXT["plan"], language)
+        layers.append(
+            PackedLayer(
+                np.asarray(geoms, dtype=object),
+                classes,
+                styles,
+                name=f"{plan_word}{number}：{plan.name}",
+                show=False,
+                fields=[
+                    ("name", ""),
+                    ("before", of(SCENARIO_TEXT["today"], language)),
+                    ("after", plan_word),
+                ],
+                columns={"name": names, "before": before, "after": after},
+                tooltip="name",
+            )
+        )
+    return layers
 
 
 def change_words() -> dict[str, tuple[str, str]]:

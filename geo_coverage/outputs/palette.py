@@ -28,7 +28,7 @@ STATUS_COLOURS: dict[str, str] = {
     "unassessed": "#8c8c8c",
     "no_households": "#c2a5cf",
 }
-"""Compound colour by status (``maps.community_status``)."""
+"""Compound colour by status (``assess.verdicts.community_status``)."""
 
 BAND_COLOURS: tuple[str, ...] = ("#4292c6", "#6baed6", "#9ecae1", "#c6dbef")
 """Walking bands, nearest first (report figures and the travel-time styles)."""

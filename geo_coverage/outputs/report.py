@@ -31,13 +31,15 @@ import pandas as pd
 from .. import __version__
 from .._errors import Finding
 from ..assess.indicators import format_target, format_value
-from ..assess.verdicts import Assessment
+from ..assess.verdicts import Assessment, community_status
+from ..scenarios import ranking
 from ..siting import SitingResult
 from ..standards import DOC_SHORT, DOCS, FACILITY_TYPES, PROFILE_INFO, profile_documents
 from ..text import (
     LOAD_COLUMNS,
     LOAD_NOTE,
     REPORT_TEXT,
+    SCENARIO_TEXT,
     STATUS_TEXT,
     label_column,
     of,
@@ -45,13 +47,15 @@ from ..text import (
     position,
 )
 from .figures import bar_chart, overview_figure, sites_figure
-from .maps import community_status, status_labels
+from .maps import status_labels
 from .palette import STATUS_COLOURS
-from .tables import load_table
+from .tables import load_table, ranking_table
 
 if TYPE_CHECKING:
     from docx.document import Document
     from docx.table import Table
+
+    from ..scenarios import ScenarioResult
 
 
 def _t(key: str, language: str, **values: object) -> str:
@@ -89,6 +93,8 @@ class ReportInputs:
         The data credit of the streets.
     streets
         The walking network's lines (metric CRS), drawn under the maps; None: not drawn.
+    plans
+        Plans tested against today (``scenarios``), ranked in their own section.
     """
 
     city: str
@@ -103,6 +109,7 @@ class ReportInputs:
     inputs: dict[str, tuple[str, int | None]]
     network_credit: str
     streets: np.ndarray | None = None
+    plans: tuple[ScenarioResult, ...] = ()
 
 
 # ---- the document ------------------------------------------------------------------
@@ -547,6 +554,17 @@ def _section_sites(doc: Document, r: ReportInputs) -> None:
         doc.add_paragraph(_t("no_siting", lang))
 
 
+def _section_plans(doc: Document, r: ReportInputs) -> None:
+    """方案对比 (when the config tests plans): the ranking, then each plan's gains."""
+    if not r.plans:
+        return
+    lang = r.language
+    doc.add_heading(of(SCENARIO_TEXT["title"], lang), level=2)
+    doc.add_paragraph(of(SCENARIO_TEXT["rule"], lang))
+    table = ranking_table(ranking(r.assessment, r.plans), language=lang)
+    _table(doc, list(table.columns), table.astype(str).to_numpy().tolist())
+
+
 def _section_method(doc: Document, r: ReportInputs) -> None:
     """七、数据与方法: inputs, method, passages, warnings, no-data items."""
     lang, zh, a, c = _context(r)
@@ -627,6 +645,7 @@ def report_document(r: ReportInputs) -> Document:
         _section_overview,
         _section_gap_list,
         _section_sites,
+        _section_plans,
         _section_method,
     ):
         section(doc, r)

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .._errors import Finding
-from ..assess.indicators import gap_columns, level_text
+from ..assess.indicators import format_target, format_value, gap_columns, level_text
 from ..coords import WGS84
 from ..standards import FACILITY_TYPES
 from ..text import (
@@ -20,7 +20,11 @@ from ..text import (
     LOAD_COLUMNS,
     LOAD_NOTE,
     LOAD_TEXT,
+    PROGRESS_COLUMNS,
+    PROGRESS_TEXT,
+    RANKING_COLUMNS,
     RURAL_COLUMNS,
+    SCENARIO_TEXT,
     SCORECARD_COLUMNS,
     SITE_COLUMNS,
     STATUS_TEXT,
@@ -150,3 +154,120 @@ def warnings_table(warnings: tuple[Finding, ...], *, language: str = "zh") -> pd
     )
     frame["row"] = frame["row"].astype("Int64")
     return frame.rename(columns={c: WARNING_COLUMNS[c][pos] for c in WARNING_COLUMNS})
+
+
+def progress_table(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    language: str = "zh",
+    periods: tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Per indicator of the new scorecard: old and new value, change, target, on track.
+
+    Parameters
+    ----------
+    old, new
+        Two scorecards of one place under the same thresholds (a run's
+        ``assessment.scorecard`` or its ``scorecard.json`` indicators): last year's and
+        this year's, or today's and a plan's.
+    language
+        {"zh", "en"}
+    periods
+        Headers of the old and new value (default 上期/本期; 现状/方案 for a plan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Headers in ``language`` (``text.PROGRESS_COLUMNS``); values as the scorecard
+        prints them, the change in percentage points for shares.
+    """
+    before = old.set_index("indicator")
+    rows = []
+    for row in new.to_dict(orient="records"):
+        was = before.loc[row["indicator"]].to_dict() if row["indicator"] in before.index else None
+        rows.append(
+            {
+                "label": row[label_column(language)],
+                "old": "—" if was is None else format_value(was["measured"], was["unit"]),
+                "new": format_value(row["measured"], row["unit"]),
+                "change": _change(was, row, language),
+                "target": format_target(row, language=language),
+                "status": of(STATUS_TEXT[row["status"]], language),
+                "progress": of(PROGRESS_TEXT[on_track(was, row)], language),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(PROGRESS_COLUMNS))
+    heads = {k: of(v, language) for k, v in PROGRESS_COLUMNS.items()}
+    if periods is not None:
+        heads["old"], heads["new"] = periods
+        heads["status"] = pick(language, f"{periods[1]}评判", f"verdict ({periods[1]})")
+    return table.rename(columns=heads)
+
+
+def on_track(old: dict | None, new: dict) -> str:
+    """Where an indicator stands: met, improving, unchanged, worsening (or no target/data).
+
+    Judged on the new run's status; a target not yet met is improving when the value
+    moved towards it since the old run (down for lower-is-better indicators).
+    """
+    status = new["status"]
+    if status in ("pass", "no_target", "no_data", "total"):
+        return {"pass": "met", "no_target": "no_target", "no_data": "no_data"}.get(status, "total")
+    if old is None or old.get("measured") is None or new.get("measured") is None:
+        return "not_met"
+    delta = float(new["measured"]) - float(old["measured"])
+    if new.get("lower_is_better"):
+        delta = -delta
+    if abs(delta) < 1e-9:
+        return "unchanged"
+    return "improving" if delta > 0 else "worsening"
+
+
+def _change(old: dict | None, new: dict, language: str) -> str:
+    """The change of a value between two runs, as the scorecard prints it."""
+    if old is None or old.get("measured") is None or new.get("measured") is None:
+        return "—"
+    delta = float(new["measured"]) - float(old["measured"])
+    if new["unit"] == "share":
+        return f"{100 * delta:+.1f} " + pick(language, "个百分点", "pp")
+    return ("+" if delta >= 0 else "") + format_value(delta, new["unit"])
+
+
+def ranking_table(ranking: pd.DataFrame, *, language: str = "zh") -> pd.DataFrame:
+    """The plans ranked (``scenarios.ranking``; today first), headers in ``language``."""
+    frame = ranking.copy()
+    frame["name"] = [n or of(SCENARIO_TEXT["today"], language) for n in frame["name"]]
+    frame["rank"] = [r if r else "—" for r in frame["rank"]]
+    frame["households_share"] = [format_value(v, "share") for v in frame["households_share"]]
+    frame["households_change"] = [
+        f"{100 * v:+.1f} " + pick(language, "个百分点", "pp") for v in frame["households_change"]
+    ]
+    frame["area_added_m2"] = [f"{v:+,.0f}" for v in frame["area_added_m2"]]
+    pos = position(language)
+    return frame[list(RANKING_COLUMNS)].rename(
+        columns={c: RANKING_COLUMNS[c][pos] for c in RANKING_COLUMNS}
+    )
+
+
+def changes_table(
+    changes: pd.DataFrame,
+    words: dict[str, str],
+    *,
+    periods: tuple[str, str],
+    language: str = "zh",
+) -> pd.DataFrame:
+    """Compounds whose status changed, their statuses in ``words`` ("—" where absent).
+
+    ``periods`` heads the two status columns (上期/本期 for two runs, 现状/方案 for a plan).
+    """
+    frame = changes.drop(columns="geometry").copy()
+    for col in ("old_status", "new_status"):
+        frame[col] = [words.get(s, "—") for s in frame[col]]
+    heads = {
+        "id": pick(language, "编号", "id"),
+        "name": pick(language, "小区名称", "compound"),
+        "old_status": periods[0],
+        "new_status": periods[1],
+    }
+    return frame[list(heads)].rename(columns=heads)
