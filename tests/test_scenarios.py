@@ -114,3 +114,22 @@ def test_changed_households_are_applied_and_checked(demo_copy):
     edit_config(demo_copy, "households: {C01: 900}", "households: {C999: 900}")
     with pytest.raises(LayerError, match="C999"):
         run(demo_copy, write=False)
+
+
+def test_a_plan_name_is_shown_never_run(demo_copy):
+    """A plan's name reaches the map's layer list (HTML), the sheets and the report."""
+    hostile = "<img src=x onerror=alert(1)>{{7*7}}=1+2"
+    edit_config(demo_copy, "  - name: 东风街道新建两个服务站", f"  - name: '{hostile}'")
+    folder = run(demo_copy).outputs[0].parent
+    page = (folder / "map.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "onerror=alert(1)>" not in page
+    assert "{{7*7}}" not in page  # braces as entities: no template pass can run it
+    ranking = pd.read_excel(folder / "scenarios.xlsx", sheet_name="方案排序")
+    assert hostile in set(ranking["方案"])  # as given, text (not a formula)
+    import openpyxl
+
+    book = openpyxl.load_workbook(folder / "scenarios.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    markdown = (folder / "scenarios.md").read_text(encoding="utf-8")
+    assert "<img" not in markdown and "&lt;img" in markdown

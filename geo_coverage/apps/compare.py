@@ -24,6 +24,8 @@ import pandas as pd
 from .._errors import ConfigError
 from ..outputs.export import (
     check_output_folder,
+    markdown_table,
+    markdown_text,
     save_csv,
     save_text,
     save_xlsx,
@@ -227,18 +229,16 @@ def _markdown(
     table: pd.DataFrame, old: RunRecord, new: RunRecord, n_changed: int, language: str
 ) -> str:
     """progress.md: the table, which runs it compares, how many compounds changed."""
-    title = pick(language, f"# {new.city} 年度监测：进展对照", f"# {new.city}: progress")
-    runs = f"{old.folder.name} → {new.folder.name} ({new.profile})"
+    city = markdown_text(new.city)
+    title = pick(language, f"# {city} 年度监测：进展对照", f"# {city}: progress")
+    runs = markdown_text(f"{old.folder.name} → {new.folder.name} ({new.profile})")
     lines = [
         title,
         "",
         pick(language, f"对照：{runs}", f"Runs compared: {runs}"),
         "",
-        "| " + " | ".join(table.columns) + " |",
-        "|" + "---|" * len(table.columns),
+        *markdown_table(table),
     ]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
     lines += [
         "",
         pick(

@@ -530,20 +530,16 @@ def scorecard_markdown(
     ]
     drop = ("unit", "year", "level")  # the target's text states its year and level
     table = table.drop(columns=[SCORECARD_COLUMNS[c][pos] for c in drop])
-    title = pick(language, f"# {city} 养老服务设施评估", f"# {city}: elderly-care scorecard")
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "|" + "---|" * len(table.columns)
-    body = [
-        "| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.itertuples(index=False)
-    ]
-    lines = [title, "", header, rule, *body]
+    name = markdown_text(city)
+    title = pick(language, f"# {name} 养老服务设施评估", f"# {name}: elderly-care scorecard")
+    lines = [title, "", *markdown_table(table)]
     if warnings:
         lines += ["", pick(language, "## 注意", "## Warnings"), ""]
-        lines += [f"- {_md_cell(w.text(language))}" for w in warnings]
+        lines += [f"- {markdown_text(w.text(language))}" for w in warnings]
     return "\n".join(lines) + "\n"
 
 
-def _md_cell(value: object) -> str:
+def markdown_text(value: object) -> str:
     """Text safe inside a Markdown table cell: no pipes, line breaks or raw HTML."""
     text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
     text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
@@ -724,28 +720,29 @@ def _scenario_markdown(config: CityConfig, result: Result) -> str:
     lang = config.outputs.language
     table = ranking_table(ranking(result.assessment, result.scenarios), language=lang)
     lines = [
-        f"# {config.city} {of(SCENARIO_TEXT['title'], lang)}",
+        f"# {markdown_text(config.city)} {of(SCENARIO_TEXT['title'], lang)}",
         "",
         of(SCENARIO_TEXT["rule"], lang),
         "",
-        *_md_table(table),
+        *markdown_table(table),
     ]
     for number, plan in enumerate(result.scenarios, start=1):
         periods = (of(SCENARIO_TEXT["today"], lang), of(SCENARIO_TEXT["plan"], lang))
         changes = progress_table(
             result.assessment.scorecard, plan.assessment.scorecard, language=lang, periods=periods
         )
-        heading = f"{of(SCENARIO_TEXT['plan'], lang)}{number}：{plan.name}"
-        lines += ["", f"## {heading}", "", *_md_table(changes)]
+        heading = f"{of(SCENARIO_TEXT['plan'], lang)}{number}：{markdown_text(plan.name)}"
+        lines += ["", f"## {heading}", "", *markdown_table(changes)]
     return "\n".join(lines) + "\n"
 
 
-def _md_table(table: pd.DataFrame) -> list[str]:
+def markdown_table(table: pd.DataFrame) -> list[str]:
     """A Markdown table of ``table`` (cells as text, pipes escaped)."""
     rows = ["| " + " | ".join(str(c) for c in table.columns) + " |"]
     rows.append("|" + "---|" * len(table.columns))
     rows += [
-        "| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.itertuples(index=False)
+        "| " + " | ".join(markdown_text(v) for v in row) + " |"
+        for row in table.itertuples(index=False)
     ]
     return rows
 

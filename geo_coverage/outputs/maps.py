@@ -976,7 +976,7 @@ def plan_layers(
                 np.asarray(geoms, dtype=object),
                 classes,
                 styles,
-                name=f"{plan_word}{number}：{plan.name}",
+                name=_esc(f"{plan_word}{number}：{plan.name}"),  # the layer list is HTML
                 show=False,
                 fields=[
                     ("name", ""),
