@@ -7,6 +7,7 @@ the distance along it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -93,8 +94,9 @@ def test_ties_go_to_the_facility_listed_first_equal_to_a_tenth_of_a_metre():
     )
     # origin 0: 100.0, 100.0 (to 0.1 m) and 100.1 -> rows 1 and 2 tie, row 1 is first
     # origin 1: row 1 walks 49 m, less than row 2's 50 m; origin 2 has no pair
-    got = serving_facility(pairs, types, ("station",), 3)
+    got, walk_dm = serving_facility(pairs, types, ("station",), 3)
     assert got.tolist() == [1, 1, -1]
+    assert walk_dm.tolist() == [1000.0, 490.0, np.inf]
 
 
 def test_the_reach_stage_serves_only_origins_within_the_circle(street):

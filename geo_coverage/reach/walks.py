@@ -285,6 +285,8 @@ class Reach:
     served_by
         Each origin's serving facility (责任区): the care-circle facility it walks to
         soonest within the circle (``SERVICE_TIE_RULE``), -1 where none is within it.
+    served_dm
+        That walk, whole decimetres (inf where none).
     findings
         Points beyond the step-off cap (with ``far_points: flag``), each located.
     """
@@ -301,6 +303,7 @@ class Reach:
     facility_types: NDArray[np.object_]
     centre_health_m: NDArray[np.float64]
     served_by: NDArray[np.int64]
+    served_dm: NDArray[np.float64]
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -315,10 +318,10 @@ class Reach:
 
     def group(self, types: tuple[str, ...] | list[str] | str) -> GroupReach:
         """The walks to the nearest facility of ``types`` (one type or several)."""
-        return self.groups[_group_key(types)]
+        return self.groups[group_key(types)]
 
 
-def _group_key(types: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+def group_key(types: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
     """The key of a group: its types, sorted (a single type is a one-type group)."""
     return (types,) if isinstance(types, str) else tuple(sorted(set(types)))
 
@@ -326,10 +329,10 @@ def _group_key(types: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
 def facility_groups(standards: Standards, types: NDArray[np.object_]) -> list[tuple[str, ...]]:
     """The groups every run searches: care circle, day care, meals and each type present."""
     keys = [
-        _group_key(standards.care_circle_types),
-        _group_key(standards.day_care_types),
-        _group_key(standards.meal_types),
-        _group_key(standards.health_types),
+        group_key(standards.care_circle_types),
+        group_key(standards.day_care_types),
+        group_key(standards.meal_types),
+        group_key(standards.health_types),
     ]
     keys += [(t,) for t in sorted(set(types))]
     return list(dict.fromkeys(keys))
@@ -373,7 +376,7 @@ def serving_facility(
     types: NDArray[np.object_],
     care_types: tuple[str, ...],
     n_origins: int,
-) -> NDArray[np.int64]:
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Each origin's serving facility among the ``care_types`` pairs within the circle.
 
     Parameters
@@ -390,8 +393,9 @@ def serving_facility(
 
     Returns
     -------
-    numpy.ndarray
-        The facility row serving each origin (``SERVICE_TIE_RULE``), -1 for none.
+    served_by, served_dm
+        The facility row serving each origin (``SERVICE_TIE_RULE``), -1 for none, and
+        that walk in whole decimetres (the unit ties are judged in; inf for none).
     """
     source = pairs["source"].to_numpy(dtype=np.int64)
     care = np.isin(types[source], care_types) if len(source) else np.zeros(0, dtype=bool)
@@ -401,7 +405,9 @@ def serving_facility(
     first = order[np.r_[True, point[order][1:] != point[order][:-1]]] if len(order) else order
     served_by = np.full(n_origins, -1, dtype=np.int64)
     served_by[point[first]] = source[first]
-    return served_by
+    served_dm = np.full(n_origins, np.inf)
+    served_dm[point[first]] = walk_dm[first]
+    return served_by, served_dm
 
 
 def reach_city(
@@ -477,7 +483,7 @@ def reach_city(
         for key in facility_groups(standards, types)
     }
     catchment = pairs_within(network, fac_snap, origins.snapped, limit_m=circle_m)
-    served_by = serving_facility(
+    served_by, served_dm = serving_facility(
         catchment, types, standards.care_circle_types, len(origins.snapped)
     )
     catchment["community"] = origins.community[catchment["point"].to_numpy()]
@@ -485,7 +491,7 @@ def reach_city(
     catchment = catchment.groupby(["source", "community"], as_index=False)["weight"].sum()
     centre_health_m = np.full(len(fac), np.inf)
     centres = np.flatnonzero(np.isin(types, standards.subdistrict_centre_types))
-    health = groups[_group_key(standards.health_types)]
+    health = groups[group_key(standards.health_types)]
     if len(centres) and len(health.members):
         centre_health_m[centres] = nearest_source_from_points(
             network, health.nodes, take(fac_snap, centres), take(fac_snap, health.members)
@@ -503,5 +509,6 @@ def reach_city(
         facility_types=types,
         centre_health_m=centre_health_m,
         served_by=served_by,
+        served_dm=served_dm,
         findings=tuple(findings),
     )
