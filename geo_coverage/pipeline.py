@@ -113,6 +113,7 @@ def run(
         found,
         times,
         scenarios=plans,
+        layers=inputs.layers,
     )
     if write:
         with stage("outputs"):

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
     from ._errors import Finding
     from .assess.verdicts import Assessment
+    from .inputs.layers import Layers
     from .network.streets import WalkNetwork
     from .reach.isochrones import TravelTimes
     from .scenarios import ScenarioResult
@@ -46,6 +47,8 @@ class Result:
         outputs).
     scenarios
         Each plan of ``config.scenarios``, assessed (``scenarios.ScenarioResult``).
+    layers
+        The input layers as assessed (network CRS): what a placement is added to.
     """
 
     assessment: Assessment
@@ -58,3 +61,4 @@ class Result:
     travel_times: TravelTimes | None = None
     timings: dict[str, float] | None = None
     scenarios: tuple[ScenarioResult, ...] = ()
+    layers: Layers | None = None

@@ -20,6 +20,7 @@ from .assess.verdicts import Assessment, assess, community_status
 from .config import CityConfig, ScenarioConfig
 from .inputs.layers import Layers, read_layer
 from .network.streets import WalkNetwork
+from .reach.placement import with_facility
 from .reach.walks import reach_city
 
 RANKING_RULE = (
@@ -258,3 +259,37 @@ def _households_share(assessment: Assessment) -> float:
     card = assessment.scorecard.set_index("indicator")
     value = card.loc["care_circle_households", "measured"]
     return float(value) if pd.notna(value) else 0.0
+
+
+def with_placements(
+    network: WalkNetwork,
+    baseline: Assessment,
+    layers: Layers,
+    placed: gpd.GeoDataFrame,
+) -> Assessment:
+    """Today's city with ``placed`` facilities added, re-scored without a full search.
+
+    Each facility is added by ``reach.placement.with_facility`` (its own bounded
+    searches, merged with today's walks), then the city is assessed again: what the
+    workbench shows while a planner places and moves facilities on the map.
+
+    Parameters
+    ----------
+    network
+        The walking network of today's run.
+    baseline
+        Today's assessment (its ``reach`` and ``standards`` are used).
+    layers
+        Today's layers (network CRS).
+    placed
+        The planned facilities, network CRS, with the facility columns.
+
+    Returns
+    -------
+    Assessment
+        As a full run of the layers with ``placed`` added would give it.
+    """
+    reach, edited = baseline.reach, layers
+    for k in range(len(placed)):
+        reach, edited = with_facility(network, reach, edited, baseline.standards, placed.iloc[[k]])
+    return assess(reach, edited, baseline.standards)

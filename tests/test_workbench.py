@@ -355,3 +355,48 @@ def test_every_label_the_page_makes_follows_the_language(server):
         body = page.locator("main").inner_text()
         assert "道路中心线" not in body and "请选择" not in body
         browser.close()
+
+
+def test_placing_a_station_on_the_map_rescores_and_names_the_newly_covered(client):
+    """After a run, a station placed where 东风花园61号院 stands re-scores at once (that the
+    incremental re-score equals a full run is tests/test_placement.py's)."""
+    import geopandas as gpd
+
+    sid = _session(client)
+    for kind, name in (
+        ("facilities", "facilities.csv"),
+        ("communities", "communities.geojson"),
+        ("network", "streets.osm"),
+    ):
+        _upload(client, sid, kind, name, (DEMO / name).read_bytes())
+    too_early = client.post(f"/api/{sid}/place", json={"facilities": []})
+    assert too_early.status_code == 400 and too_early.json()["control"] == "run"
+    form = {
+        "coords": {"facilities": "gcj02", "communities": "wgs84"},
+        "types": {"居家养老服务驿站": "station"},
+    }
+    assert client.post(f"/api/{sid}/run", json=form).status_code == 200
+    for _ in range(600):
+        status = client.get(f"/api/{sid}/status").json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert status["status"] == "done", status
+    compounds = gpd.read_file(DEMO / "communities.geojson")
+    spot = compounds[compounds["小区名称"] == "东风花园61号院"].geometry.iloc[0].centroid
+    placed = {"lon": spot.x, "lat": spot.y, "type": "station", "floor_area_m2": 300}
+    answer = client.post(f"/api/{sid}/place", json={"facilities": [placed]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    names = {c["name"] for c in body["newly_covered"]}
+    assert "东风花园61号院" in names and body["seconds"] < 1.0
+    row = next(r for r in body["scorecard"] if r["indicator"] == "care_circle_households")
+    assert row["after"] > row["before"]
+    for bad, control in (
+        ({"facilities": [{**placed, "lon": "东"}]}, "map"),
+        ({"facilities": [{**placed, "type": "<b>x</b>"}]}, "placement-type"),
+        ({"facilities": [placed] * 21}, "map"),
+        ({"facilities": [{**placed, "lon": placed["lon"] + 1.0}]}, "map"),  # far from streets
+    ):
+        refused = client.post(f"/api/{sid}/place", json=bad)
+        assert refused.status_code == 400 and refused.json()["control"] == control, refused.text

@@ -43,6 +43,7 @@ from .. import __version__
 from .._errors import ConfigError, GeoCoverageError, LayerError
 from ..config import LayerConfig, load_config
 from ..inputs.layers import COLUMN_LABELS, preview_layer
+from ..outputs.export import json_value
 from ..standards import (
     FACILITY_TYPES,
     PROFILES,
@@ -230,6 +231,38 @@ class Session:
     queued: float = 0.0
     form: dict[str, Any] = field(default_factory=dict)
     gap_table: tuple[float, Any] | None = field(default=None, repr=False)
+    result: Any = field(default=None, repr=False)  # the run (pipeline.Result), for placing
+
+
+MAX_PLACEMENTS = 20
+"""Most planned facilities one placement request may carry."""
+
+
+def _placements(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The planned facilities of a placement request, checked (UploadError otherwise)."""
+    items = payload.get("facilities") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not items or len(items) > MAX_PLACEMENTS:
+        msg = (
+            f"请在地图上放置 1 至 {MAX_PLACEMENTS} 处规划设施。 "
+            f"Place 1 to {MAX_PLACEMENTS} planned facilities."
+        )
+        raise UploadError(msg, control="map")
+    checked = []
+    for item in items:
+        try:
+            lon, lat = float(item["lon"]), float(item["lat"])
+            ftype = str(item.get("type", "station"))
+            area = float(item.get("floor_area_m2", 0.0))
+        except (KeyError, TypeError, ValueError):
+            raise UploadError(
+                "规划设施的位置或面积不是数字。 Not a number.", control="map"
+            ) from None
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90) or not 0 <= area <= 1e6:
+            raise UploadError("规划设施的位置或面积超出范围。 Out of range.", control="map")
+        if ftype not in FACILITY_TYPES:
+            raise UploadError("未知的设施类型。 Unknown facility type.", control="placement-type")
+        checked.append({"lon": lon, "lat": lat, "type": ftype, "floor_area_m2": area})
+    return checked
 
 
 class Workbench:
@@ -526,6 +559,83 @@ class Workbench:
             raise
         self.pool.submit(self._run, s, path)
 
+    def place(self, sid: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Re-score the session's run with planned facilities placed on the map.
+
+        ``payload["facilities"]``: up to ``MAX_PLACEMENTS`` of ``{lon, lat, type,
+        floor_area_m2}`` (WGS84 degrees, a facility type key, square metres). Every call
+        places them all on today's city, so moving one is sending the list again.
+
+        Returns
+        -------
+        dict
+            ``scorecard`` (each indicator today and with the placements), the compounds
+            newly within the care circle, and the seconds it took.
+
+        Raises
+        ------
+        UploadError
+            No finished run, or a placement that is not a facility on the map.
+        """
+        import geopandas as gpd
+        import shapely
+
+        from ..scenarios import with_placements
+
+        s = self.session(sid)
+        result = s.result
+        if s.status != "done" or result is None or result.layers is None:
+            msg = "请先完成一次评估，再在地图上放置规划设施。 Run the assessment first."
+            raise UploadError(msg, control="run")
+        placed = _placements(payload)
+        started = time.perf_counter()
+        frame = gpd.GeoDataFrame(
+            {
+                "id": [f"规划{k + 1}" for k in range(len(placed))],
+                "name": [f"规划设施 {k + 1}" for k in range(len(placed))],
+                "type": [p["type"] for p in placed],
+                "type_label": [FACILITY_TYPES[p["type"]].label_zh for p in placed],
+                "floor_area_m2": [p["floor_area_m2"] for p in placed],
+                "beds": 0.0,
+                "nursing_beds": 0.0,
+                "source_row": 0,
+            },
+            geometry=[shapely.Point(p["lon"], p["lat"]) for p in placed],
+            crs="EPSG:4326",
+        ).to_crs(result.network.crs)
+        try:
+            after = with_placements(result.network, result.assessment, result.layers, frame)
+        except LayerError as exc:
+            raise UploadError(
+                "规划设施离步行道路过远，请放在道路旁。 " + exc.findings[0].message, control="map"
+            ) from None
+        before = result.assessment
+        covered = after.communities["covered"].to_numpy(dtype=bool) & ~before.communities[
+            "covered"
+        ].reindex(after.communities.index, fill_value=False).to_numpy(dtype=bool)
+        new = after.communities[covered]
+        return {
+            "scorecard": [
+                {
+                    "indicator": row["indicator"],
+                    "label_zh": row["label_zh"],
+                    "label_en": row["label_en"],
+                    "before": json_value(old),
+                    "after": json_value(row["measured"]),
+                    "status": row["status"],
+                }
+                for row, old in zip(
+                    after.scorecard.to_dict(orient="records"),
+                    before.scorecard["measured"],
+                    strict=True,
+                )
+            ],
+            "newly_covered": [
+                {"id": str(i), "name": str(n)} for i, n in zip(new["id"], new["name"], strict=True)
+            ],
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+
     def queue_position(self, s: Session) -> int:
         """How many runs wait before this queued one (0 when it is running or not queued)."""
         if s.status != "queued":
@@ -546,6 +656,7 @@ class Workbench:
         s.status, s.stage = "running", "config"
         try:
             result = run(load_config(path), on_stage=stage)
+            s.result = result
             s.outputs = [p.name for p in result.outputs]
             s.warnings = [asdict(w) for w in result.warnings]
             s.status = "done"
@@ -793,6 +904,11 @@ def _result_routes(app: FastAPI, bench: Workbench) -> None:
             out["scorecard"] = json.loads((folder / "scorecard.json").read_text(encoding="utf-8"))
             out["gaps"] = gap_page(s, limit=GAP_PAGE_ROWS)  # the first page; more on request
         return out
+
+    @app.post("/api/{sid}/place")
+    def place(sid: str, payload: dict[str, Any]) -> dict[str, Any]:
+        session_or_404(sid)
+        return bench.place(sid, payload)
 
     @app.get("/api/{sid}/gaps")
     def gaps(
