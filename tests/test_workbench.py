@@ -212,6 +212,28 @@ def test_a_planner_uploads_maps_a_type_runs_and_downloads_a_reproducible_bundle(
         lat = float(cells[next(i for i, h in enumerate(heads) if h.startswith("纬度"))])
         lon = float(cells[next(i for i, h in enumerate(heads) if h.startswith("经度"))])
         assert abs(centre[0] - lat) < 1e-5 and abs(centre[1] - lon) < 1e-5 and centre[2] == 17
+        # a planned station, clicked onto that compound: the scorecard follows at once
+        page.check("#place-mode")
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector("#place-result:has-text('新进入服务圈的小区')", timeout=20_000)
+        assert page.locator("#after-head").is_visible()
+        after = page.locator("#scorecard tr[data-indicator='care_circle_households'] td.after")
+        assert after.inner_text().endswith("%")
+        first = page.locator("#place-result").inner_text()
+        if os.environ.get("GEO_COVERAGE_SHOT"):
+            page.locator(".split").screenshot(path=os.environ["GEO_COVERAGE_SHOT"])
+        page.evaluate(  # dragged 300 m north: the page asks again with the new place
+            "() => { const w = document.getElementById('map').contentWindow;"
+            " const m = Object.values(w).find(v => w.L && v instanceof w.L.Map);"
+            " m.eachLayer(l => { if (l.options && l.options.draggable) { const p = l.getLatLng();"
+            " l.setLatLng([p.lat + 0.0027, p.lng]); l.fire('dragend'); } }); }"
+        )
+        page.wait_for_function(
+            "t => document.getElementById('place-result').textContent !== t", arg=first
+        )
+        page.click("#place-clear")
+        assert page.locator("#after-head").is_hidden()
         downloads = [a.inner_text() for a in page.locator("#downloads a").all()]
         assert {"report.docx", "report.pdf", "map.html", "gaps.xlsx"} <= set(downloads)
 

@@ -19,6 +19,8 @@ const EN = {
   gaps: "Gap list (click a header to sort, a row to find it on the map)", downloads: "Downloads",
   reportdocx: "Download the report (Word, editable)", reportpdf: "Report as PDF",
   bundle: "Config + data + results (zip; geo-coverage run reproduces it)",
+  placemode: "Click the map to place planned facilities (drag to move)",
+  placearea: "Floor area (m²)", placeclear: "Remove planned facilities", after: "with them",
 };
 const STAGES = ["config", "inputs and network", "reach", "assessment", "isochrones", "siting", "outputs"];
 const STATUS = {pass: ["达标", "pass"], fail: ["未达标", "FAIL"], no_data: ["未提供数据", "no data"],
@@ -56,6 +58,14 @@ function relabel() {  // names the page made itself, in the chosen language (edi
     const names = meta.types[o.value];
     if (names) o.textContent = names[pos];
   });
+}
+
+function formatValue(v, unit) {  // as the scorecard prints them: 72.8%, 3,380 ㎡, 20.1, 15
+  if (v === null || v === undefined) return "—";
+  if (unit === "share") return (100 * v).toFixed(1) + "%";
+  if (unit === "m2") return Math.round(v).toLocaleString() + " ㎡";
+  if (unit === "count") return Math.round(v).toLocaleString();
+  return Number(v).toLocaleString(undefined, {maximumFractionDigits: 1});
 }
 
 function tr(key) { return lang === "zh" ? zhText[key] : (EN[key] || zhText[key]); }
@@ -241,20 +251,17 @@ function showResults(state) {
   for (const r of state.scorecard.indicators) {
     const row = el("tr", null, {"data-indicator": r.indicator});
     const verdict = el("td", STATUS[r.status][lang === "zh" ? 0 : 1], {class: r.status});
-    const fmt = (v) => {  // as the scorecard prints them: 72.8%, 3,380 ㎡, 20.1, 15
-      if (v === null) return "—";
-      if (r.unit === "share") return (100 * v).toFixed(1) + "%";
-      if (r.unit === "m2") return Math.round(v).toLocaleString() + " ㎡";
-      if (r.unit === "count") return Math.round(v).toLocaleString();
-      return Number(v).toLocaleString(undefined, {maximumFractionDigits: 1});
-    };
+    const fmt = (v) => formatValue(v, r.unit);
     const when = [r.year ? (lang === "zh" ? `到${r.year}年` : `by ${r.year}`) : "",
       r.level ? LEVELS[r.level][lang === "zh" ? 0 : 1] : ""].filter(Boolean).join(lang === "zh" ? "，" : ", ");
     const target = r.target === null ? STATUS.no_target[lang === "zh" ? 0 : 1]
       : fmt(r.target) + (when ? (lang === "zh" ? `（${when}）` : ` (${when})`) : "");
-    row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", target), verdict);
+    row.append(el("td", lang === "zh" ? r.label_zh : r.label_en), el("td", fmt(r.measured)), el("td", target), verdict,
+      el("td", "", {class: "after"}));
     body.append(row);
   }
+  planned.length = 0;  // a new map: no placements on it yet
+  showPlaced(null);
   const frame = document.getElementById("map");
   frame.onload = () => {  // beside the page's own scorecard: the map's panels start folded
     const doc = frame.contentDocument;
@@ -271,6 +278,9 @@ function showResults(state) {
       if (b && b.isValid()) bounds = bounds ? bounds.extend(b) : b;
     });
     if (bounds) map.fitBounds(bounds, {animate: false, padding: [20, 20]});
+    map.on("click", (event) => {  // a planned facility where the planner clicks
+      if (document.getElementById("place-mode").checked) addPlanned(w, map, event.latlng);
+    });
   };
   frame.src = "/api/" + session + "/outputs/map.html";
   showGaps(state.gaps);
@@ -337,6 +347,57 @@ function locate(lat, lon) {  // the map (same origin) zooms to the compound and 
   if (window.gcMark) map.removeLayer(window.gcMark);
   window.gcMark = frame.L.circleMarker([lat, lon], {radius: 16, color: "#000", weight: 3, fill: false}).addTo(map);
   document.getElementById("map").scrollIntoView({block: "center"});
+}
+
+const planned = [];  // the planned facilities on the map: {marker, type, area}
+
+function addPlanned(w, map, latlng) {
+  const icon = w.L.divIcon({className: "", iconSize: [22, 22], html:
+    "<div style=\"color:#5e3c99;font:22px/22px sans-serif;text-shadow:0 0 3px #fff\">★</div>"});
+  const marker = w.L.marker(latlng, {draggable: true, icon, keyboard: false}).addTo(map);
+  planned.push({
+    marker,
+    type: document.getElementById("placement-type").value,
+    area: Number(document.getElementById("placement-area").value) || 0,
+  });
+  marker.on("dragend", rescore);
+  rescore();
+}
+
+async function rescore() {  // every placement at once, on today's city: moving is re-sending
+  if (!planned.length) { showPlaced(null); return; }
+  const facilities = planned.map((p) => ({
+    lon: p.marker.getLatLng().lng, lat: p.marker.getLatLng().lat, type: p.type, floor_area_m2: p.area,
+  }));
+  const out = document.getElementById("place-result");
+  try {
+    showPlaced(await api("/api/" + session + "/place", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({facilities}),
+    }));
+  } catch (error) {
+    out.textContent = error.message;
+  }
+}
+
+function showPlaced(answer) {  // the scorecard's last column, and the compounds now covered
+  document.getElementById("after-head").hidden = !answer;
+  const units = {};
+  (lastState ? lastState.scorecard.indicators : []).forEach((r) => { units[r.indicator] = r.unit; });
+  const after = {};
+  (answer ? answer.scorecard : []).forEach((r) => { after[r.indicator] = r; });
+  document.querySelectorAll("#scorecard tbody tr").forEach((row) => {
+    const cell = row.querySelector("td.after");
+    const r = after[row.dataset.indicator];
+    cell.hidden = !answer;
+    cell.textContent = r ? formatValue(r.after, units[r.indicator]) : "";
+    cell.className = "after" + (r && r.after !== r.before ? " changed" : "");
+  });
+  const out = document.getElementById("place-result");
+  if (!answer) { out.textContent = ""; return; }
+  const names = answer.newly_covered.map((c) => c.name);
+  const head = lang === "zh" ? `新进入服务圈的小区 ${names.length} 个` : `${names.length} compounds newly covered`;
+  out.textContent = head + (names.length ? (lang === "zh" ? "：" : ": ") + names.join(lang === "zh" ? "、" : ", ") : "")
+    + (lang === "zh" ? `（${answer.seconds} 秒）` : ` (${answer.seconds} s)`);
 }
 
 async function loadGaps(offset, sort, desc) {
@@ -464,6 +525,15 @@ async function start() {
     });
   }
   document.getElementById("run").addEventListener("click", run);
+  const kinds = document.getElementById("placement-type");
+  for (const key of ["station", "day_care", "centre", "canteen"]) {
+    kinds.append(el("option", (meta.types[key] || [key])[0], {value: key}));
+  }
+  document.getElementById("place-clear").addEventListener("click", () => {
+    planned.forEach((p) => p.marker.remove());
+    planned.length = 0;
+    showPlaced(null);
+  });
   document.getElementById("validate").addEventListener("click", validate);
   const files = await api("/api/server-files");
   if (files.length) {
