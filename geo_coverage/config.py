@@ -344,11 +344,30 @@ class SitingConfig(_Strict):
     )
     objective: Literal["elderly", "households"] = "elderly"
     method: Literal["auto", "exact", "greedy"] = "auto"
+    site_floor_area_m2: Annotated[float, Field(gt=0, le=100_000)] | None = Field(
+        None,
+        description="each new site's floor area: it serves at most the households that area "
+        "provides for at the area standard (e.g. 300 m² at 20 m² per 100 households: 1,500)",
+    )
+    capacity_elderly: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="instead: the most elderly one new site can serve"
+    )
     candidate_radius_m: Annotated[float, Field(gt=0, le=5000)] = Field(
         300.0,
         description="without a candidates layer: street nodes within this distance of an "
         "unserved compound are candidate sites too, metres",
     )
+
+    @model_validator(mode="after")
+    def _one_capacity(self) -> SitingConfig:
+        if self.site_floor_area_m2 is not None and self.capacity_elderly is not None:
+            msg = "give site_floor_area_m2 or capacity_elderly, not both"
+            raise ValueError(msg)
+        capacity = self.site_floor_area_m2 is not None or self.capacity_elderly is not None
+        if capacity and self.target_share is not None:
+            msg = "a site capacity works with k sites; target_share (fewest sites) has none"
+            raise ValueError(msg)
+        return self
 
 
 class ScenarioConfig(_Strict):

@@ -55,6 +55,10 @@ class Solution:
         Relative optimality gap: 0 for a proven optimum; for a greedy answer, or an
         exact solve stopped by the time limit, the gap to the optimum (or to HiGHS's
         bound on it) when that is known; None when unknown.
+    served
+        With a capacity (``capacitated_mclp``): the share of each demand point each
+        candidate serves (demand × candidate); None when every covered point is served
+        whole.
     """
 
     selected: NDArray[np.int64]
@@ -62,6 +66,7 @@ class Solution:
     covered: float
     method: str
     gap: float | None
+    served: sparse.csc_matrix | None = None
 
 
 def _columns(cover: sparse.spmatrix) -> sparse.csc_matrix:
@@ -269,6 +274,159 @@ def solve_mclp(
     return greedy
 
 
+def capacitated_mclp(
+    cover: sparse.spmatrix,
+    weights: NDArray[np.float64],
+    load: NDArray[np.float64],
+    capacity: float,
+    k: int,
+    *,
+    method: str = "auto",
+) -> Solution:
+    """Maximal covering where each new site serves at most ``capacity`` of ``load``.
+
+    A site reaches the demand points of its column of ``cover``, but serves only as much
+    of their load (households, or elderly) as its capacity allows — its floor area's
+    households at the area standard, say. Exact: one MILP on the sparse pairs (HiGHS),
+    binary ``x_j`` per candidate and a share ``y_ij`` in [0, 1] per pair, maximising
+    ``Σ w_i y_ij`` with ``Σ_j x_j ≤ k``, ``Σ_j y_ij ≤ 1``, ``y_ij ≤ x_j`` and
+    ``Σ_i load_i y_ij ≤ capacity · x_j``. Greedy (large problems): the site filling its
+    capacity with the most weight, highest weight per load first, ``k`` times.
+
+    Parameters
+    ----------
+    cover
+        Demand × candidate boolean matrix.
+    weights
+        What is maximised per demand point (elderly or households).
+    load
+        What a site's capacity is counted in, per demand point.
+    capacity
+        Load one site can serve.
+    k
+        Number of sites.
+    method
+        {"auto", "exact", "greedy"}; "auto" is exact up to ``EXACT_LIMIT`` pairs.
+
+    Returns
+    -------
+    Solution
+        The sites in order of what they serve, with ``served`` shares.
+    """
+    pairs = sparse.coo_matrix(cover, dtype=bool)
+    demand, site = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
+    n_d, n_c = pairs.shape
+    w = np.asarray(weights, dtype=float)
+    load = np.asarray(load, dtype=float)
+    if _wants_exact(cover, method):
+        shares, gap, how = (
+            _capacitated_milp(demand, site, n_d, n_c, w, load, capacity, k),
+            0.0,
+            "exact",
+        )
+    else:
+        shares, gap, how = (
+            _capacitated_greedy(demand, site, n_d, n_c, w, load, capacity, k),
+            None,
+            "greedy",
+        )
+    served = sparse.csc_matrix((shares, (demand, site)), shape=(n_d, n_c))
+    per_site = np.asarray(served.multiply(w[:, None]).sum(axis=0)).ravel()
+    chosen = np.flatnonzero(per_site > 1e-9)
+    order = chosen[np.argsort(-per_site[chosen], kind="stable")]
+    return Solution(order, per_site[order], float(per_site.sum()), how, gap, served)
+
+
+def _capacitated_milp(
+    demand: NDArray[np.int64],
+    site: NDArray[np.int64],
+    n_d: int,
+    n_c: int,
+    w: NDArray[np.float64],
+    load: NDArray[np.float64],
+    capacity: float,
+    k: int,
+) -> NDArray[np.float64]:
+    """The exact capacitated MCLP (see ``capacitated_mclp``): each pair's served share."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_p = len(demand)
+    per_site = 1e-3 * float(w[w > 0].min(initial=1.0)) / max(n_c, 1)  # fewest sites on ties
+    objective = np.concatenate([np.full(n_c, per_site), -w[demand]])
+    p = np.arange(n_p)
+    budget = sparse.csr_matrix(
+        (np.ones(n_c), (np.zeros(n_c), np.arange(n_c))), shape=(1, n_c + n_p)
+    )
+    once = sparse.csr_matrix((np.ones(n_p), (demand, n_c + p)), shape=(n_d, n_c + n_p))
+    link = sparse.csr_matrix(
+        (np.r_[np.ones(n_p), -np.ones(n_p)], (np.r_[p, p], np.r_[n_c + p, site])),
+        shape=(n_p, n_c + n_p),
+    )
+    room = sparse.csr_matrix(
+        (
+            np.r_[load[demand], np.full(n_c, -capacity)],
+            (np.r_[site, np.arange(n_c)], np.r_[n_c + p, np.arange(n_c)]),
+        ),
+        shape=(n_c, n_c + n_p),
+    )
+    result = milp(
+        objective,
+        constraints=[
+            LinearConstraint(budget, 0.0, float(k)),
+            LinearConstraint(once, -np.inf, 1.0),
+            LinearConstraint(link, -np.inf, 0.0),
+            LinearConstraint(room, -np.inf, 0.0),
+        ],
+        integrality=np.r_[np.ones(n_c), np.zeros(n_p)],
+        bounds=Bounds(0.0, 1.0),
+        options={"time_limit": TIME_LIMIT_S, "mip_rel_gap": 0.0},
+    )
+    if result.x is None:
+        msg = f"the HiGHS MILP solver found no answer: {result.message}"
+        raise RuntimeError(msg)
+    return np.clip(result.x[n_c:], 0.0, 1.0)
+
+
+def _capacitated_greedy(
+    demand: NDArray[np.int64],
+    site: NDArray[np.int64],
+    n_d: int,
+    n_c: int,
+    w: NDArray[np.float64],
+    load: NDArray[np.float64],
+    capacity: float,
+    k: int,
+) -> NDArray[np.float64]:
+    """``k`` times the site that fills its capacity with the most weight (``capacitated_mclp``)."""
+    left = np.ones(n_d)  # share of each demand point not yet served
+    shares = np.zeros(len(demand))
+    density = np.where(load[demand] > 0, w[demand] / np.maximum(load[demand], 1e-12), np.inf)
+    order = np.lexsort((-density, site))  # by site, then weight per load, highest first
+    bounds = np.searchsorted(site[order], np.arange(n_c + 1))
+    chosen: set[int] = set()
+    for _ in range(min(k, n_c)):
+        best, best_gain, best_take = -1, 0.0, None
+        for j in range(n_c):
+            pos = order[bounds[j] : bounds[j + 1]]
+            if not len(pos) or j in chosen:
+                continue
+            want = left[demand[pos]] * load[demand[pos]]
+            filled = np.minimum(want, np.maximum(capacity - np.r_[0.0, np.cumsum(want)[:-1]], 0.0))
+            share = np.divide(
+                filled, load[demand[pos]], out=left[demand[pos]].copy(), where=load[demand[pos]] > 0
+            )
+            gain = float((share * w[demand[pos]]).sum())
+            if gain > best_gain + 1e-12:
+                best, best_gain, best_take = j, gain, (pos, share)
+        if best < 0 or best_take is None:
+            break
+        pos, share = best_take
+        chosen.add(best)
+        shares[pos] = share
+        left[demand[pos]] -= share
+    return shares
+
+
 def fewest_sites(
     cover: sparse.spmatrix,
     weights: NDArray[np.float64],
@@ -444,6 +602,17 @@ def choose_sites(
     return solve_mclp(cover, weights, k, method=method)
 
 
+def site_capacity(settings: SitingConfig, area_per_100_households_m2: float) -> float | None:
+    """What one new site may serve (None: no limit).
+
+    The households its floor area provides for at the area standard
+    (``site_floor_area_m2`` / 20 × 100), or ``capacity_elderly``.
+    """
+    if settings.site_floor_area_m2 is not None:
+        return settings.site_floor_area_m2 / area_per_100_households_m2 * 100.0
+    return settings.capacity_elderly
+
+
 def propose_sites(
     network: WalkNetwork,
     reach: Reach,
@@ -498,7 +667,14 @@ def propose_sites(
         reach.circle_m,
     )
     log(f"siting: {len(candidates):,} candidates × {len(demand):,} unserved origins, k={k}")
-    solution = choose_sites(cover, weights, k=k, method=method, target_share=settings.target_share)
+    capacity = site_capacity(settings, assessment.standards.area_per_100_households_m2)
+    if capacity is not None:
+        load = elderly if settings.capacity_elderly is not None else hh
+        solution = capacitated_mclp(cover, weights, load, capacity, k, method=method)
+    else:
+        solution = choose_sites(
+            cover, weights, k=k, method=method, target_share=settings.target_share
+        )
     sites = _describe_sites(candidates, solution, cover, hh, elderly, assessment)
     reachable = float(weights[np.diff(cover.tocsr().indptr) > 0].sum())
     return SitingResult(sites, solution, float(weights.sum()), reachable, objective)
@@ -518,16 +694,20 @@ def _describe_sites(
     done = np.zeros(cover.shape[0], dtype=bool)
     rows = []
     for rank, j in enumerate(solution.selected, start=1):
-        new = np.zeros_like(done)
-        new[by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]] = True
-        new &= ~done
-        done |= new
-        households = float(hh[new].sum())
+        if solution.served is not None:  # with a capacity: the shares the site serves
+            share = solution.served[:, j].toarray().ravel()
+        else:
+            new = np.zeros_like(done)
+            new[by_site.indices[by_site.indptr[j] : by_site.indptr[j + 1]]] = True
+            new &= ~done
+            done |= new
+            share = new.astype(float)
+        households = float((hh * share).sum())
         rows.append(
             {
                 "rank": rank,
                 "households_new": round(households),
-                "elderly_new": round(float(elderly[new].sum())),
+                "elderly_new": round(float((elderly * share).sum())),
                 "recommended_m2": round(households / 100.0 * s.area_per_100_households_m2),
             }
         )

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from scipy import sparse
 
 from geo_coverage import load_config
@@ -15,6 +16,7 @@ from geo_coverage.config import SitingConfig
 from geo_coverage.inputs.layers import ROW_COL
 from geo_coverage.pipeline import prepare
 from geo_coverage.siting import fewest_sites, propose_sites, solve_mclp
+from tests import test_assess
 from tests.conftest import assess_on
 
 # six demand points; A covers 1-4, B covers 1, 2, 5 and C covers 3, 4, 6
@@ -161,3 +163,91 @@ def test_set_covering_on_the_demo_finds_the_fewest_sites_for_everyone(demo):
         network, before.reach, before, SitingConfig(k=len(everyone.sites) - 1, method="exact")
     )
     assert fewer.solution.covered < reachable  # one site fewer cannot cover them all
+
+
+street = test_assess.street  # the one-street fixture
+
+
+# ---- capacity: each new site serves at most what its floor area provides for ----------
+
+
+def _assignment_lp(cover, weights, load, capacity, sites) -> float:
+    """Best weight the given open sites can serve: a plain LP over the pairs (linprog)."""
+    from scipy.optimize import linprog
+
+    pairs = [(i, j) for j in sites for i in np.flatnonzero(cover[:, j])]
+    if not pairs:
+        return 0.0
+    n_d = cover.shape[0]
+    a_ub, b_ub = [], []
+    for i in range(n_d):  # each demand point served at most once
+        a_ub.append([1.0 if p[0] == i else 0.0 for p in pairs])
+        b_ub.append(1.0)
+    for j in sites:  # each site within its capacity
+        a_ub.append([load[p[0]] if p[1] == j else 0.0 for p in pairs])
+        b_ub.append(capacity)
+    result = linprog(
+        [-weights[p[0]] for p in pairs], A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs"
+    )
+    return -result.fun
+
+
+def test_capacitated_mclp_equals_brute_force_on_small_instances():
+    import itertools
+
+    from geo_coverage.siting import capacitated_mclp
+
+    rng = np.random.default_rng(7)
+    for trial in range(12):
+        n_d, n_c, k = 9, 5, 2
+        cover = rng.random((n_d, n_c)) < 0.45
+        weights = rng.integers(1, 40, n_d).astype(float)
+        load = rng.integers(10, 300, n_d).astype(float)
+        capacity = float(rng.integers(100, 600))
+        best = max(
+            _assignment_lp(cover, weights, load, capacity, list(c))
+            for c in itertools.combinations(range(n_c), k)
+        )
+        got = capacitated_mclp(sparse.csc_matrix(cover), weights, load, capacity, k, method="exact")
+        assert got.covered == pytest.approx(best, rel=1e-6, abs=1e-6), trial
+        assert len(got.selected) <= k
+        served = got.served.toarray()
+        assert (served.sum(axis=1) <= 1 + 1e-9).all()
+        assert ((served * load[:, None]).sum(axis=0) <= capacity + 1e-6).all()
+        assert (served[~cover] == 0).all()  # only what a site reaches
+        greedy = capacitated_mclp(
+            sparse.csc_matrix(cover), weights, load, capacity, k, method="greedy"
+        )
+        assert greedy.covered <= got.covered + 1e-9
+
+
+def test_a_site_serves_only_the_households_its_floor_area_provides_for(street):
+    """One candidate at x = 500 reaches both compounds (100 and 200 households); 30 m² at
+    20 m² per 100 households provides for 150 households: it serves 150, not 300."""
+    from geo_coverage.inputs.layers import Layers
+    from geo_coverage.standards import standards_from_profile
+    from tests.test_assess import communities, facilities
+
+    s = standards_from_profile("inner-mongolia", overrides={"care_circle_min": 300 / 60})
+    fac = facilities([("A", "station", 100.0, 0.0)])
+    com = communities([("c1", 100, 400.0), ("c2", 200, 600.0)])
+    before = assess_on(street, Layers(fac, com), s)
+    spot = gpd.GeoDataFrame(
+        {"id": ["S1"], "name": ["S1"]}, geometry=[shapely.Point(500, 0)], crs=com.crs
+    )
+    free = propose_sites(street, before.reach, before, SitingConfig(k=1), spot)
+    capped = propose_sites(
+        street, before.reach, before, SitingConfig(k=1, site_floor_area_m2=30.0), spot
+    )
+    assert free.sites["households_new"].tolist() == [300]
+    assert capped.sites["households_new"].tolist() == [150]
+    assert capped.sites["recommended_m2"].tolist() == [30]
+
+
+def test_one_capacity_at_a_time_and_not_with_a_target_share():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not both"):
+        SitingConfig(site_floor_area_m2=300, capacity_elderly=500)
+    with pytest.raises(ValidationError, match="target_share"):
+        SitingConfig(site_floor_area_m2=300, target_share=0.9)
