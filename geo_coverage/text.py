@@ -139,6 +139,8 @@ MAP_TEXT = {
     "load": ("负荷", "load"),
     "service_areas": ("设施责任区（按负荷着色）", "Service areas by load"),
     "service_area": ("责任区", "service area"),
+    "routes": ("缺口小区到最近设施的步行路线", "Walks from gap compounds to the nearest facility"),
+    "route_to": ("最近设施", "nearest facility"),
     "sites": ("建议新建养老服务设施", "Proposed new facilities"),
     "households_new": ("新覆盖户数", "households newly covered"),
     "elderly_new": ("新覆盖老年人", "elderly newly covered"),

@@ -32,6 +32,7 @@ from ..assess.verdicts import Assessment, community_status
 from ..config import CityConfig
 from ..coords import WGS84
 from ..reach.isochrones import TravelTimes, for_display
+from ..reach.routes import walk_routes
 from ..results import Result
 from ..scenarios import ranking
 from ..siting import SitingResult
@@ -612,11 +613,57 @@ class _Staged:
         self.names.append(name)
 
 
+GAP_ROUTES_MAX = 2_000
+"""Gap compounds whose walk is drawn (the highest priority first)."""
+
+
+def gap_routes(result: Result) -> gpd.GeoDataFrame:
+    """The walk from each gap compound to its nearest care facility (the route behind it).
+
+    One line per gap compound (its entrance with the shortest walk), at most
+    ``GAP_ROUTES_MAX``, highest priority first: ``id``, ``name``, ``facility_id``,
+    ``facility_name``, ``walk_m``, ``walk_min`` (network CRS). Compounds no care facility
+    reaches within the search have no line.
+    """
+    a = result.assessment
+    gaps = a.gaps.head(GAP_ROUTES_MAX)
+    rows = a.communities.index[a.communities["id"].isin(gaps["id"])]
+    origins = a.origins.reset_index(drop=True)
+    best = (
+        origins[origins["community"].isin(rows)]
+        .sort_values(["community", "walk_m"])
+        .drop_duplicates("community")
+    )
+    care = a.reach.group(a.standards.care_circle_types)
+    routes = walk_routes(
+        result.network,
+        a.reach,
+        care,
+        best.index.to_numpy(),
+        a.facilities.geometry.to_numpy(),
+    )
+    community = a.reach.origins.community[routes["origin"].to_numpy()]
+    com, fac = a.communities, a.facilities
+    return gpd.GeoDataFrame(
+        {
+            "id": com["id"].to_numpy()[community],
+            "name": com["name"].to_numpy()[community],
+            "facility_id": fac["id"].to_numpy()[routes["facility"].to_numpy()],
+            "facility_name": fac["name"].to_numpy()[routes["facility"].to_numpy()],
+            "walk_m": routes["walk_m"].round(1).to_numpy(),
+            "walk_min": a.standards.walk_min(routes["walk_m"].to_numpy()).round(1),
+        },
+        geometry=routes.geometry.to_numpy(),
+        crs=routes.crs,
+    )
+
+
 def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str) -> list[str]:
     """Write every output into a staging folder and swap it in (``staged_folder``)."""
+    routes = gap_routes(result)
     with staged_folder(config.output_folder) as folder:
         stage = _Staged(folder)
-        _write_tables(config, result, shown, day, stage)
+        _write_tables(config, result, shown, day, stage, routes)
         if result.travel_times is not None:
             stage.names += _write_surfaces(
                 result.travel_times,
@@ -633,7 +680,7 @@ def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day:
                 "scenarios.xlsx", save_xlsx, _scenario_sheets(result, config.outputs.language)
             )
             stage.save("scenarios.md", save_text, _scenario_markdown(config, result))
-        stage.save("map.html", save_text, _map_page(config, result, shown))
+        stage.save("map.html", save_text, _map_page(config, result, shown, routes))
         if "docx" in config.outputs.formats or "pdf" in config.outputs.formats:
             report = _report_inputs(config, result, shown, day)
             stage.names += _write_report(report, folder, pdf="pdf" in config.outputs.formats)
@@ -645,7 +692,12 @@ def _write_set(config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day:
 
 
 def _write_tables(
-    config: CityConfig, result: Result, shown: gpd.GeoDataFrame, day: str, stage: _Staged
+    config: CityConfig,
+    result: Result,
+    shown: gpd.GeoDataFrame,
+    day: str,
+    stage: _Staged,
+    routes: gpd.GeoDataFrame,
 ) -> None:
     """The gap list, scorecard and sites as CSV, XLSX, GeoPackage, JSON and Markdown."""
     assessment, siting, warnings = result.assessment, result.siting, result.warnings
@@ -659,7 +711,7 @@ def _write_tables(
     if "xlsx" in formats:
         stage.save("gaps.xlsx", save_xlsx, _sheets(assessment, gaps, scorecard, warnings, lang))
     if "gpkg" in formats:
-        layers = _gpkg_layers(assessment, shown, siting)
+        layers = _gpkg_layers(assessment, shown, siting, routes)
         stage.save("gaps.gpkg", save_gpkg, layers)
         save_layer_styles(
             stage.folder / "gaps.gpkg",
@@ -747,7 +799,9 @@ def markdown_table(table: pd.DataFrame) -> list[str]:
     return rows
 
 
-def _map_page(config: CityConfig, result: Result, shown: gpd.GeoDataFrame) -> str:
+def _map_page(
+    config: CityConfig, result: Result, shown: gpd.GeoDataFrame, routes: gpd.GeoDataFrame
+) -> str:
     """map.html of a run."""
     fmap = build_map(
         result.assessment,
@@ -759,6 +813,7 @@ def _map_page(config: CityConfig, result: Result, shown: gpd.GeoDataFrame) -> st
         tianditu_key=config.outputs.tianditu_key,
         warnings=result.warnings,
         plans=result.scenarios,
+        routes=routes,
     )
     return map_html(fmap, offline=config.outputs.offline)
 
@@ -869,7 +924,10 @@ def _sheets(
 
 
 def _gpkg_layers(
-    assessment: Assessment, isochrones: gpd.GeoDataFrame, siting: SitingResult | None = None
+    assessment: Assessment,
+    isochrones: gpd.GeoDataFrame,
+    siting: SitingResult | None = None,
+    routes: gpd.GeoDataFrame | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """The layers of gaps.gpkg in WGS84 (isochrones as drawn on the map, compounds' status)."""
     layers = {
@@ -890,6 +948,8 @@ def _gpkg_layers(
         layers["townships"] = assessment.townships
     if assessment.service_areas is not None and len(assessment.service_areas):
         layers["service_areas"] = assessment.service_areas
+    if routes is not None and len(routes):
+        layers["routes"] = routes
     return {name: layer.to_crs(WGS84) for name, layer in layers.items()}
 
 
@@ -936,17 +996,21 @@ def _write_report(report: ReportInputs, stage: Path, *, pdf: bool) -> list[str]:
     return ["report.docx", "report.pdf"]
 
 
+def _symbol_kind(layer: gpd.GeoDataFrame) -> str:
+    """The QGIS symbol a layer's geometry takes: marker (points), line or fill."""
+    types = shapely.get_type_id(layer.geometry.to_numpy())
+    if (types == 0).all():
+        return "marker"
+    return "line" if np.isin(types, (1, 5)).all() else "fill"
+
+
 def _styles(
     layers: dict[str, gpd.GeoDataFrame], assessment: Assessment, lang: str
 ) -> dict[str, str]:
     """The QML of each layer of gaps.gpkg, its legend in ``lang``."""
     pos = position(lang)
     area = assessment.standards.area_per_100_households_m2
-    kinds = {
-        name: "marker" if (shapely.get_type_id(gdf.geometry.to_numpy()) == 0).all() else "fill"
-        for name, gdf in layers.items()
-        if len(gdf)
-    }
+    kinds = {name: _symbol_kind(gdf) for name, gdf in layers.items() if len(gdf)}
     return layer_styles(
         kinds,
         status_labels={
@@ -961,6 +1025,7 @@ def _styles(
             "served": pick(lang, "有居家养老服务设施", "served"),
             "unserved": pick(lang, "附近无居家养老服务设施", "not served"),
             "site": pick(lang, "建议新建养老服务设施", "proposed site"),
+            "route": pick(lang, "缺口小区到最近设施的步行路线", "walk to the nearest facility"),
             **{f"load_{k}": of(v, lang).format(a=f"{area:g}") for k, v in LOAD_TEXT.items()},
         },
     )

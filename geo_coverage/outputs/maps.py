@@ -31,7 +31,7 @@ from ..coords import WGS84, wgs84_to_gcj02
 from ..standards import FACILITY_TYPES
 from ..text import LOAD_TEXT, MAP_TEXT, SCENARIO_TEXT, STATUS_TEXT, label_column, of, pick, position
 from .packed import PackedLayer, data_script, number_layers, packed_layers
-from .palette import LOAD_COLOURS, STATUS_COLOURS, TYPE_COLOURS
+from .palette import LOAD_COLOURS, ROUTE, STATUS_COLOURS, TYPE_COLOURS
 
 if TYPE_CHECKING:
     from ..scenarios import ScenarioResult
@@ -108,6 +108,7 @@ def build_map(  # noqa: PLR0913 - what is drawn, then how (keyword-only display 
     sites: gpd.GeoDataFrame | None = None,
     warnings: tuple[Finding, ...] = (),
     plans: Sequence[ScenarioResult] = (),
+    routes: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the Folium map of an assessment.
 
@@ -134,6 +135,9 @@ def build_map(  # noqa: PLR0913 - what is drawn, then how (keyword-only display 
         Warnings that change how the results should be read; listed in the summary panel.
     plans
         Plans tested (``scenarios``): one layer each, off at first (``plan_layers``).
+    routes
+        Each gap compound's walk to its nearest care facility (``export.gap_routes``),
+        one layer, off at first.
 
     Returns
     -------
@@ -170,6 +174,8 @@ def build_map(  # noqa: PLR0913 - what is drawn, then how (keyword-only display 
         _sites_layer(to_display(sites, gcj02=gcj), language).add_to(fmap)
     for layer in plan_layers(plans, language=language, gcj02=gcj):
         layer.add_to(fmap)
+    if routes is not None and len(routes):
+        _route_layer(to_display(routes, gcj02=gcj), language).add_to(fmap)
     present = {
         name
         for name, layer in (
@@ -541,6 +547,24 @@ def _facility_layer(
         tooltip="name",
         shrink=(1.0, 0.6, 0.35),  # below the compounds' dots at city scale
     )
+
+
+def _route_layer(routes: gpd.GeoDataFrame, language: str) -> folium.FeatureGroup:
+    """The walk behind each gap: compound to nearest care facility, minutes and metres."""
+    group = folium.FeatureGroup(name=_t("routes", language), show=False)
+    minutes = _t("minutes", language)
+    for row in routes.itertuples(index=False):
+        coords = shapely.get_coordinates(row.geometry)
+        text = f"{row.name} → {row.facility_name}: {row.walk_min:g} {minutes} ({row.walk_m:,.0f} m)"
+        folium.PolyLine(
+            [(float(y), float(x)) for x, y in coords],
+            color=ROUTE,
+            weight=2.5,
+            opacity=0.8,
+            dash_array="6 4",
+            tooltip=_esc(text),
+        ).add_to(group)
+    return group
 
 
 def _load_text(status: str, language: str, area_standard: float) -> str:

@@ -45,3 +45,6 @@ LOAD_COLOURS: dict[str, str] = {
     "no_data": "#bdbdbd",
 }
 """Service areas by their facility's load: blue within the standard, red overloaded."""
+
+ROUTE = "#2c3e50"
+"""The walk from a gap compound to its nearest facility (map and QGIS)."""

@@ -14,7 +14,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from .palette import BAND_COLOURS, LOAD_COLOURS, NO_CENTRE, SITE, STATUS_COLOURS, TYPE_COLOURS
+from .palette import (
+    BAND_COLOURS,
+    LOAD_COLOURS,
+    NO_CENTRE,
+    ROUTE,
+    SITE,
+    STATUS_COLOURS,
+    TYPE_COLOURS,
+)
 
 QGIS_VERSION = "3.28.0-Firenze"
 """The QGIS version the styles are written for (QGIS 3.x reads them)."""
@@ -257,17 +265,21 @@ def layer_styles(
             [("1", "#1a9850", texts["served"]), ("0", NO_CENTRE, texts["unserved"])],
         )
     if "sites" in kinds:
-        styles["sites"] = _single_marker(SITE, texts["site"])
+        styles["sites"] = _single(SITE, texts["site"], "marker", name="square", size="4")
+    if "routes" in kinds:
+        styles["routes"] = _single(
+            ROUTE, texts.get("route", "route"), "line", line_style="dash", line_width="0.6"
+        )
     return styles
 
 
-def _single_marker(colour: str, label: str) -> str:
-    """One symbol for every feature (proposed sites: purple squares)."""
+def _single(colour: str, label: str, kind: str, **style: str) -> str:
+    """One symbol for every feature (proposed sites: purple squares; routes: dashed)."""
     renderer = ET.Element(
         "renderer-v2", type="singleSymbol", symbollevels="0", enableorderby="0", forceraster="0"
     )
     symbols = ET.SubElement(renderer, "symbols")
-    _symbol(symbols, "0", "marker", colour, name="square", size="4")
+    _symbol(symbols, "0", kind, colour, **style)
     renderer.set("description", label)
     return _document(renderer)
 

@@ -128,10 +128,14 @@ class NodeReach:
         Network walking distance to the nearest source, metres (inf beyond the limit).
     nearest
         Index (into the sources) of the nearest source, -1 beyond the limit.
+    predecessor
+        The node before each node on its walk from the nearest source (``n + 1 + i``
+        for source ``i`` itself, negative beyond the limit), or None when not kept.
     """
 
     distance_m: NDArray[np.float64]
     nearest: NDArray[np.int64]
+    predecessor: NDArray[np.int32] | None = None
 
 
 def nearest_source_distances(
@@ -157,7 +161,7 @@ def nearest_source_distances(
     if len(sources) == 0:
         return NodeReach(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
     graph = _network_with_sources(network, sources)
-    dist, _, origin = csgraph.dijkstra(
+    dist, before, origin = csgraph.dijkstra(
         graph,
         directed=True,
         indices=np.arange(n + 1, n + 1 + len(sources)),
@@ -166,7 +170,7 @@ def nearest_source_distances(
         limit=limit_m,
     )
     nearest = np.where(origin[:n] >= 0, origin[:n] - n - 1, -1).astype(np.int64)
-    return NodeReach(dist[:n], nearest)
+    return NodeReach(dist[:n], nearest, before[:n].astype(np.int32))
 
 
 def nearest_source_from_points(
