@@ -57,3 +57,13 @@ def test_every_gap_of_the_demo_gets_its_walk_and_the_line_is_that_walk(demo_resu
     assert len(saved) == len(routes) and {"facility_name", "walk_min"} <= set(saved.columns)
     page = (folder / "map.html").read_text(encoding="utf-8")
     assert routes["name"].iloc[0] in page
+
+
+def test_a_city_without_care_facilities_has_no_routes_and_no_error(street):
+    fac = facilities([("N", "nursing_home", 100.0, 100.0)])  # not a care-circle type
+    com = communities([("C", 100, 400.0)])
+    s = standards_from_profile("inner-mongolia")
+    reach = reach_city(street, Layers(fac, com), s)
+    group = reach.group(s.care_circle_types)
+    routes = walk_routes(street, reach, group, np.array([0]), fac.geometry.to_numpy())
+    assert len(routes) == 0

@@ -48,9 +48,12 @@ def walk_routes(
         no facility of the group reaches are left out.
     """
     pred = group.nodes.predecessor
-    if pred is None:
-        msg = "the group's search kept no predecessors"
-        raise ValueError(msg)
+    if pred is None:  # a group without facilities (nothing to walk to), or merged walks
+        if len(group.members) and np.isfinite(group.nodes.distance_m).any():
+            msg = "the group's search kept no predecessors (walks merged by placement)"
+            raise ValueError(msg)
+        pred = np.full(network.n_nodes, -9999, dtype=np.int32)
+        origins = origins[:0]
     n = network.n_nodes
     edge_of = _edge_lookup(network)
     snapped = reach.origins.snapped
@@ -107,16 +110,15 @@ def walk_routes(
             [np.asarray(start)] + [np.asarray(c) for c in middle] + [np.asarray(end)]
         )
         rows.append((int(o), facility, float(group.origin_m[o]), shapely.linestrings(coords)))
-    frame = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
-            "origin": [r[0] for r in rows],
-            "facility": [r[1] for r in rows],
-            "walk_m": [r[2] for r in rows],
+            "origin": np.array([r[0] for r in rows], dtype=np.int64),
+            "facility": np.array([r[1] for r in rows], dtype=np.int64),
+            "walk_m": np.array([r[2] for r in rows], dtype=float),
         },
         geometry=[r[3] for r in rows],
         crs=network.crs,
     )
-    return frame
 
 
 def _edge_lookup(network: WalkNetwork) -> dict[tuple[int, int], int]:
