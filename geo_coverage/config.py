@@ -98,6 +98,13 @@ class NetworkConfig(RoadLayerOptions):
     )
     polygon: Path | None = Field(None, description="osmnx download inside a polygon file")
     snap_limit_m: Annotated[float, Field(gt=0)] = 300.0
+    steps: Literal["allow", "avoid"] = Field(
+        "allow", description="avoid: flights of steps (highway=steps) are left out of every walk"
+    )
+    wheelchair: bool = Field(
+        False,
+        description="walks a wheelchair can take: steps and ways tagged wheelchair=no left out",
+    )
     far_points: Literal["error", "flag"] = Field(
         "error",
         description="points beyond snap_limit_m: error (stop) or flag (list as not assessed)",

@@ -48,6 +48,7 @@ _WAY_TAGS = (
     "sidewalk:both",
     "sidewalk:left",
     "sidewalk:right",
+    "wheelchair",
 )
 _EXCLUDED_HIGHWAY = (
     "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|raceway|"
@@ -286,14 +287,21 @@ def network_quality(network: WalkNetwork, area: shapely.Geometry) -> dict[str, f
     }
 
 
-def walkable_mask(tags: pd.DataFrame) -> NDArray[np.bool_]:
+def walkable_mask(
+    tags: pd.DataFrame, *, avoid_steps: bool = False, wheelchair: bool = False
+) -> NDArray[np.bool_]:
     """Return which ways are walkable, with osmnx's ``network_type="walk"`` rules.
 
     Parameters
     ----------
     tags
         One row per way with OSM tag columns (``highway``, ``area``, ``access``,
-        ``foot``, ``service``, ``sidewalk*``); missing columns count as untagged.
+        ``foot``, ``service``, ``sidewalk*``, ``wheelchair``); missing columns count as
+        untagged.
+    avoid_steps
+        Leave out flights of steps (``highway=steps``).
+    wheelchair
+        Walks a wheelchair can take: steps and ways tagged ``wheelchair=no`` left out.
 
     Returns
     -------
@@ -315,10 +323,16 @@ def walkable_mask(tags: pd.DataFrame) -> NDArray[np.bool_]:
     mask &= ~tag("service").str.contains("private")
     for side in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right"):
         mask &= ~tag(side).str.contains("separate")
+    if avoid_steps or wheelchair:
+        mask &= highway.ne("steps")
+    if wheelchair:
+        mask &= tag("wheelchair").ne("no")
     return mask.to_numpy()
 
 
-def _segments_from_osmium(path: Path) -> gpd.GeoDataFrame:
+def _segments_from_osmium(
+    path: Path, *, avoid_steps: bool = False, wheelchair: bool = False
+) -> gpd.GeoDataFrame:
     """Read walkable streets from .osm or .osm.pbf at C++ speed (pyosmium), no graph library.
 
     Applies the same walk rules as the osmnx path (``walkable_mask`` on the way tags)
@@ -354,13 +368,34 @@ def _segments_from_osmium(path: Path) -> gpd.GeoDataFrame:
     if not tags:
         msg = f"{path}: no highways in this OSM file"
         raise NetworkError(msg)
-    walk = walkable_mask(pd.DataFrame(tags))
+    frame = pd.DataFrame(tags)
+    walk = walkable_mask(frame, avoid_steps=avoid_steps, wheelchair=wheelchair)
     log(f"{path.name}: {int(walk.sum()):,} of {len(tags):,} OSM ways are walkable")
     refs_a, piece_a = np.array(refs, dtype=np.int64), np.array(piece, dtype=np.int64)
     xy = np.column_stack([lon, lat])
-    same = (piece_a[1:] == piece_a[:-1]) & walk[np.array(way_of_piece)[piece_a[1:]]]
-    first = np.flatnonzero(same)
-    return _simplified(refs_a[first], refs_a[first + 1], xy[first], xy[first + 1])
+    way_of = np.array(way_of_piece)[piece_a[1:]]
+    same = piece_a[1:] == piece_a[:-1]
+    first = np.flatnonzero(same & walk[way_of])
+    segments = _simplified(refs_a[first], refs_a[first + 1], xy[first], xy[first + 1])
+    left_out = walkable_mask(frame) & ~walk  # walkable, but not for this walker
+    if left_out.any():
+        gone = np.flatnonzero(same & left_out[way_of])
+        km = _approx_km(xy[gone], xy[gone + 1])
+        why = "wheelchair: true" if wheelchair else "steps: avoid"
+        segments.attrs["notes"] = [
+            f"{km:,.2f} km of walkable way ({int(left_out.sum()):,} OSM ways: steps"
+            + (" or wheelchair=no" if wheelchair else "")
+            + f") left out of every walk (network.{why.split(':')[0]}: {why.split(': ')[1]})"
+        ]
+    return segments
+
+
+def _approx_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    """Total length of lon/lat segments, km (equirectangular: a note's figure, not a walk)."""
+    lat = np.radians((a[:, 1] + b[:, 1]) / 2)
+    dx = np.radians(b[:, 0] - a[:, 0]) * np.cos(lat)
+    dy = np.radians(b[:, 1] - a[:, 1])
+    return float(6371.0 * np.hypot(dx, dy).sum())
 
 
 def _simplified(
@@ -492,6 +527,7 @@ def network_from_segments(
         crs=crs,
         node_osmid=node_ids,
         keep_largest=keep_largest,
+        notes=tuple(segments.attrs.get("notes", ())),
     )
 
 
@@ -837,7 +873,9 @@ def _segments_for(cfg: NetworkConfig) -> gpd.GeoDataFrame:
     try:
         if name.endswith(".graphml"):
             return _segments_from_graphml(path)
-        return _segments_from_osmium(path)
+        return _segments_from_osmium(
+            path, avoid_steps=cfg.steps == "avoid", wheelchair=cfg.wheelchair
+        )
     except NetworkError:
         raise
     except Exception as exc:
