@@ -318,18 +318,12 @@ def capacitated_mclp(
     n_d, n_c = pairs.shape
     w = np.asarray(weights, dtype=float)
     load = np.asarray(load, dtype=float)
+    problem = _Capacitated(demand, site, n_d, n_c, w, load, float(capacity), k)
+    gap: float | None
     if _wants_exact(cover, method):
-        shares, gap, how = (
-            _capacitated_milp(demand, site, n_d, n_c, w, load, capacity, k),
-            0.0,
-            "exact",
-        )
+        (shares, gap), how = problem.exact(), "exact"
     else:
-        shares, gap, how = (
-            _capacitated_greedy(demand, site, n_d, n_c, w, load, capacity, k),
-            None,
-            "greedy",
-        )
+        shares, gap, how = problem.greedy(), None, "greedy"
     served = sparse.csc_matrix((shares, (demand, site)), shape=(n_d, n_c))
     per_site = np.asarray(served.multiply(w[:, None]).sum(axis=0)).ravel()
     chosen = np.flatnonzero(per_site > 1e-9)
@@ -337,18 +331,34 @@ def capacitated_mclp(
     return Solution(order, per_site[order], float(per_site.sum()), how, gap, served)
 
 
-def _capacitated_milp(
-    demand: NDArray[np.int64],
-    site: NDArray[np.int64],
-    n_d: int,
-    n_c: int,
-    w: NDArray[np.float64],
-    load: NDArray[np.float64],
-    capacity: float,
-    k: int,
-) -> NDArray[np.float64]:
+@dataclass(frozen=True)
+class _Capacitated:
+    """A capacitated MCLP on the sparse pairs (``capacitated_mclp``): one row per pair."""
+
+    demand: NDArray[np.int64]
+    site: NDArray[np.int64]
+    n_d: int
+    n_c: int
+    w: NDArray[np.float64]
+    load: NDArray[np.float64]
+    capacity: float
+    k: int
+
+    def exact(self) -> tuple[NDArray[np.float64], float | None]:
+        """Each pair's served share at the optimum (HiGHS), and the solver's gap."""
+        return _capacitated_milp(self)
+
+    def greedy(self) -> NDArray[np.float64]:
+        """Each pair's served share, ``k`` sites chosen one at a time."""
+        return _capacitated_greedy(self)
+
+
+def _capacitated_milp(problem: _Capacitated) -> tuple[NDArray[np.float64], float | None]:
     """The exact capacitated MCLP (see ``capacitated_mclp``): each pair's served share."""
     from scipy.optimize import Bounds, LinearConstraint, milp
+
+    demand, site, n_d, n_c = problem.demand, problem.site, problem.n_d, problem.n_c
+    w, load, capacity, k = problem.w, problem.load, problem.capacity, problem.k
 
     n_p = len(demand)
     per_site = 1e-3 * float(w[w > 0].min(initial=1.0)) / max(n_c, 1)  # fewest sites on ties
@@ -384,20 +394,14 @@ def _capacitated_milp(
     if result.x is None:
         msg = f"the HiGHS MILP solver found no answer: {result.message}"
         raise RuntimeError(msg)
-    return np.clip(result.x[n_c:], 0.0, 1.0)
+    gap = 0.0 if result.status == 0 else getattr(result, "mip_gap", None)
+    return np.clip(result.x[n_c:], 0.0, 1.0), gap
 
 
-def _capacitated_greedy(
-    demand: NDArray[np.int64],
-    site: NDArray[np.int64],
-    n_d: int,
-    n_c: int,
-    w: NDArray[np.float64],
-    load: NDArray[np.float64],
-    capacity: float,
-    k: int,
-) -> NDArray[np.float64]:
+def _capacitated_greedy(problem: _Capacitated) -> NDArray[np.float64]:
     """``k`` times the site that fills its capacity with the most weight (``capacitated_mclp``)."""
+    demand, site, n_d, n_c = problem.demand, problem.site, problem.n_d, problem.n_c
+    w, load, capacity, k = problem.w, problem.load, problem.capacity, problem.k
     left = np.ones(n_d)  # share of each demand point not yet served
     shares = np.zeros(len(demand))
     density = np.where(load[demand] > 0, w[demand] / np.maximum(load[demand], 1e-12), np.inf)

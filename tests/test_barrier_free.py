@@ -22,7 +22,7 @@ from geo_coverage.reach.engine import (
     nearest_source_from_points,
     snap_points,
 )
-from tests.test_loops import CRS, ORIGIN
+from tests.test_loops import CRS, ORIGIN, write_osm
 
 A = [(-100, 0), (0, 0), (500, 0), (1000, 0)]  # a spur west: (0, 0) is a junction
 B = [(0, 100), (500, 100), (1000, 100)]
@@ -31,39 +31,19 @@ FOOTWAY = [(1000, 0), (1000, 100)]
 NO_WHEELCHAIR = [(0, 0), (0, 100)]
 
 
-def write_osm(path) -> None:
-    import pyproj
-
-    to_wgs = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
-    ways = [
-        ("residential", A, {}),
-        ("residential", B, {}),
-        ("steps", STEPS, {}),
-        ("footway", FOOTWAY, {}),
-        ("footway", NO_WHEELCHAIR, {"wheelchair": "no"}),
-    ]
-    ids: dict[tuple[float, float], int] = {}
-    for _, coords, _ in ways:
-        for xy in coords:
-            ids.setdefault(xy, len(ids) + 1)
-    lines = ["<?xml version='1.0' encoding='UTF-8'?>", "<osm version='0.6'>"]
-    for (x, y), i in ids.items():
-        lon, lat = to_wgs.transform(ORIGIN[0] + x, ORIGIN[1] + y)
-        lines.append(f"<node id='{i}' version='1' lat='{lat:.9f}' lon='{lon:.9f}'/>")
-    for w, (highway, coords, tags) in enumerate(ways, start=100):
-        lines.append(f"<way id='{w}' version='1'>")
-        lines += [f"<nd ref='{ids[xy]}'/>" for xy in coords]
-        lines.append(f"<tag k='highway' v='{highway}'/>")
-        lines += [f"<tag k='{k}' v='{v}'/>" for k, v in tags.items()]
-        lines.append("</way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines), encoding="utf-8")
+WAYS = [
+    ("residential", A, {}),
+    ("residential", B, {}),
+    ("steps", STEPS, {}),
+    ("footway", FOOTWAY, {}),
+    ("footway", NO_WHEELCHAIR, {"wheelchair": "no"}),
+]
 
 
 @pytest.fixture(scope="module")
 def osm(tmp_path_factory):
     path = tmp_path_factory.mktemp("steps") / "steps.osm"
-    write_osm(path)
+    write_osm(path, WAYS)
     return path
 
 

@@ -97,6 +97,16 @@ def test_a_folder_that_is_not_a_run_is_refused_clearly(demo_result, tmp_path):
     (tmp_path / "scorecard.json").write_text('{"city": "x", "profile": "y", "indicators": []}')
     with pytest.raises(ConfigError, match="did not record its thresholds"):
         read_run(tmp_path)
+    card = '{"city": "x", "profile": "y", "thresholds": {}, "indicators": []}'
+    (tmp_path / "scorecard.json").write_text(card)
+        '{"city": "x", "profile": "y", "thresholds": {}, "indicators": []}'
+    )
+    (tmp_path / "gaps.gpkg").write_bytes(b"not a geopackage")
+    with pytest.raises(ConfigError, match="cannot read its communities layer"):
+        read_run(tmp_path)
+    (tmp_path / "scorecard.json").write_text("{broken")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        read_run(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -37,16 +37,19 @@ LOOP = [(600, 0), (700, 0), (700, 100), (600, 100), (600, 0)]  # closed, 400 m r
 FACILITY = (100.0, -5.0)
 
 
-def write_osm(path) -> None:
+WAYS = [
+    ("residential", STREET, {}),
+    ("service", STEM, {}),
+    ("service", P_LOOP, {}),
+    ("tertiary", ROUNDABOUT, {"junction": "roundabout", "oneway": "yes"}),
+    ("residential", LOOP, {"name": "环路"}),
+]
+
+
+def write_osm(path, ways=WAYS) -> None:
+    """An OSM XML file of ``ways`` (highway, metres from ORIGIN, other tags), in WGS84."""
     to_wgs = pyproj.Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
     ids: dict[tuple[float, float], int] = {}
-    ways = [
-        ("residential", STREET, {}),
-        ("service", STEM, {}),
-        ("service", P_LOOP, {}),
-        ("tertiary", ROUNDABOUT, {"junction": "roundabout", "oneway": "yes"}),
-        ("residential", LOOP, {"name": "环路"}),
-    ]
     for _, coords, _ in ways:
         for xy in coords:
             ids.setdefault(xy, len(ids) + 1)

@@ -92,8 +92,12 @@ def read_run(folder: str | Path) -> RunRecord:
     gpkg = folder / "gaps.gpkg"
     compounds = None
     if gpkg.is_file():
-        compounds = gpd.read_file(gpkg, layer="communities", engine="pyogrio")
-        compounds = compounds[["id", "name", "status", "geometry"]]
+        try:
+            compounds = gpd.read_file(gpkg, layer="communities", engine="pyogrio")
+            compounds = compounds[["id", "name", "status", "geometry"]]
+        except Exception as exc:  # a damaged or foreign file: say which, not a traceback
+            msg = f"{gpkg}: cannot read its communities layer ({exc}); run the city again"
+            raise ConfigError(msg) from None
         compounds["id"] = compounds["id"].astype(str)
     return RunRecord(
         folder,
