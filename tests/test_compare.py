@@ -99,8 +99,6 @@ def test_a_folder_that_is_not_a_run_is_refused_clearly(demo_result, tmp_path):
         read_run(tmp_path)
     card = '{"city": "x", "profile": "y", "thresholds": {}, "indicators": []}'
     (tmp_path / "scorecard.json").write_text(card)
-        '{"city": "x", "profile": "y", "thresholds": {}, "indicators": []}'
-    )
     (tmp_path / "gaps.gpkg").write_bytes(b"not a geopackage")
     with pytest.raises(ConfigError, match="cannot read its communities layer"):
         read_run(tmp_path)
